@@ -1,0 +1,21 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "tcpchat/message.hpp"
+
+namespace tcpchat {
+
+// The exact bytes the original Python sender writes for `m`:
+// `Content-length:<N>\n` + json.dumps(..., ensure_ascii=False) + `\n`, N counting the body bytes.
+std::string encode(const Message& m);
+
+// Appends the frame for `m` to `out`, so a caller can reuse one buffer's capacity.
+void encode_to(std::string& out, const Message& m);
+
+// Appends `s` as a JSON string literal with Python's escapes (`\"`, `\\`, `\n`, `\r`, `\t`, `\b`,
+// `\f`, other C0 controls as lowercase `\u00xx`); everything else, non-ASCII included, is raw.
+void append_json_string(std::string& out, std::string_view s);
+
+}  // namespace tcpchat

@@ -1,0 +1,30 @@
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <string_view>
+
+#include "tcpchat/message.hpp"
+
+namespace tcpchat {
+
+// `[<date>] <client_name>: <message>`, or `[<date>] <client_name> (<subject>): <message>` when
+// the subject is not empty. Control characters (C0, DEL, C1) in every field are shown as their
+// JSON escapes, so one message is one line and cannot move the cursor or recolour a terminal.
+std::string format_line(const Message& m);
+
+// The original GUI's display block:
+// `-\nCliente: <name>\tData: <date>\nAssunto: <subject>\nMensagem: <message>\n-\n`,
+// escaped like format_line except that newlines inside the message are kept.
+std::string format_block(const Message& m);
+
+// One compact JSON object with exactly the four keys in protocol order, no trailing newline.
+std::string format_json(const Message& m);
+
+// The original client's date: local time as `%d/%m/%Y %H:%M:%S`.
+std::string format_date(std::chrono::system_clock::time_point t);
+
+// True when `s` is well-formed UTF-8 (no overlong forms, surrogates or code points past U+10FFFF).
+bool is_valid_utf8(std::string_view s);
+
+}  // namespace tcpchat

@@ -1,0 +1,103 @@
+#include "tcpchat/encode.hpp"
+
+#include <charconv>
+
+namespace tcpchat {
+
+void append_json_string(std::string& out, std::string_view s) {
+  static constexpr char hex[] = "0123456789abcdef";
+  out.push_back('"');
+  std::size_t run = 0;  // start of the bytes not yet copied: copy unescaped runs in one go
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(s.data() + run, i - run);
+    run = i + 1;
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      default:
+        out += "\\u00";
+        out.push_back(hex[c >> 4]);
+        out.push_back(hex[c & 0xf]);
+    }
+  }
+  out.append(s.data() + run, s.size() - run);
+  out.push_back('"');
+}
+
+namespace {
+
+// Bytes append_json_string() writes for `s`, so a frame's header can be written before its body.
+std::size_t json_string_size(std::string_view s) {
+  std::size_t n = 2;
+  for (const char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c >= 0x20 && c != '"' && c != '\\') {
+      n += 1;
+    } else if (c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t' || c == '\b' ||
+               c == '\f') {
+      n += 2;
+    } else {
+      n += 6;
+    }
+  }
+  return n;
+}
+
+constexpr std::string_view key_client_name = "{\"client_name\": ";
+constexpr std::string_view key_subject = ", \"subject\": ";
+constexpr std::string_view key_message = ", \"message\": ";
+constexpr std::string_view key_date = ", \"date\": ";
+constexpr std::string_view body_end = "}\n";
+
+}  // namespace
+
+void encode_to(std::string& out, const Message& m) {
+  const std::size_t body_size = key_client_name.size() + json_string_size(m.client_name) +
+                                key_subject.size() + json_string_size(m.subject) +
+                                key_message.size() + json_string_size(m.message) + key_date.size() +
+                                json_string_size(m.date) + body_end.size();
+  char digits[24];
+  const auto digits_end = std::to_chars(digits, digits + sizeof digits, body_size).ptr;
+  out.reserve(out.size() + 16 + static_cast<std::size_t>(digits_end - digits) + body_size);
+  out += "Content-length:";
+  out.append(digits, digits_end);
+  out += '\n';
+  out += key_client_name;
+  append_json_string(out, m.client_name);
+  out += key_subject;
+  append_json_string(out, m.subject);
+  out += key_message;
+  append_json_string(out, m.message);
+  out += key_date;
+  append_json_string(out, m.date);
+  out += body_end;
+}
+
+std::string encode(const Message& m) {
+  std::string out;
+  encode_to(out, m);
+  return out;
+}
+
+}  // namespace tcpchat

@@ -1,0 +1,110 @@
+#include "tcpchat/format.hpp"
+
+#include <ctime>
+
+#include "tcpchat/encode.hpp"
+
+namespace tcpchat {
+namespace {
+
+// Appends `s` with every control character (C0, DEL, C1) replaced by its JSON escape; with
+// `keep_newlines`, `\n` stays a real line break (the block form shows multi-line messages).
+void append_displayable(std::string& out, std::string_view s, bool keep_newlines = false) {
+  static constexpr char hex[] = "0123456789abcdef";
+  auto escape_code = [&](unsigned code) {
+    out += "\\u00";
+    out.push_back(hex[code >> 4]);
+    out.push_back(hex[code & 0xf]);
+  };
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c == '\n' && keep_newlines) {
+      out.push_back('\n');
+    } else if (c < 0x20) {
+      switch (c) {
+        case '\n':
+          out += "\\n";
+          break;
+        case '\r':
+          out += "\\r";
+          break;
+        case '\t':
+          out += "\\t";
+          break;
+        case '\b':
+          out += "\\b";
+          break;
+        case '\f':
+          out += "\\f";
+          break;
+        default:
+          escape_code(c);
+      }
+    } else if (c == 0x7f) {
+      escape_code(c);
+    } else if (c == 0xc2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) >= 0x80 &&
+               static_cast<unsigned char>(s[i + 1]) <= 0x9f) {
+      // U+0080..U+009F: C1 controls, of which U+009B is a one-byte CSI to some terminals.
+      escape_code(static_cast<unsigned char>(s[i + 1]));
+      ++i;
+    } else {
+      out.push_back(static_cast<char>(c));
+    }
+  }
+}
+
+}  // namespace
+
+std::string format_line(const Message& m) {
+  std::string out;
+  out.reserve(8 + m.date.size() + m.client_name.size() + m.subject.size() + m.message.size());
+  out += '[';
+  append_displayable(out, m.date);
+  out += "] ";
+  append_displayable(out, m.client_name);
+  if (!m.subject.empty()) {
+    out += " (";
+    append_displayable(out, m.subject);
+    out += ')';
+  }
+  out += ": ";
+  append_displayable(out, m.message);
+  return out;
+}
+
+std::string format_block(const Message& m) {
+  std::string out = "-\nCliente: ";
+  append_displayable(out, m.client_name);
+  out += "\tData: ";
+  append_displayable(out, m.date);
+  out += "\nAssunto: ";
+  append_displayable(out, m.subject);
+  out += "\nMensagem: ";
+  append_displayable(out, m.message, /*keep_newlines=*/true);
+  out += "\n-\n";
+  return out;
+}
+
+std::string format_json(const Message& m) {
+  std::string out = "{\"client_name\":";
+  append_json_string(out, m.client_name);
+  out += ",\"subject\":";
+  append_json_string(out, m.subject);
+  out += ",\"message\":";
+  append_json_string(out, m.message);
+  out += ",\"date\":";
+  append_json_string(out, m.date);
+  out += '}';
+  return out;
+}
+
+std::string format_date(std::chrono::system_clock::time_point t) {
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(t);
+  std::tm local{};
+  localtime_r(&seconds, &local);
+  char text[64];
+  const std::size_t n = std::strftime(text, sizeof text, "%d/%m/%Y %H:%M:%S", &local);
+  return std::string(text, n);
+}
+
+}  // namespace tcpchat
