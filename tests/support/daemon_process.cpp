@@ -1,0 +1,55 @@
+#include "daemon_process.hpp"
+
+#include <algorithm>
+#include <regex>
+#include <stdexcept>
+
+namespace tcpchat::test {
+
+std::string daemon_path() {
+  return std::string(TCPCHAT_BINARY_DIR) + "/daemon/tcpchatd";
+}
+std::string client_path() {
+  return std::string(TCPCHAT_BINARY_DIR) + "/client/tcpchat";
+}
+
+std::vector<std::uint16_t> listening_ports(const std::string& log) {
+  static const std::regex pattern(R"(listening on (?:\[[0-9a-fA-F:.]+\]|[0-9.]+):([0-9]+))");
+  std::vector<std::uint16_t> out;
+  for (auto it = std::sregex_iterator(log.begin(), log.end(), pattern);
+       it != std::sregex_iterator(); ++it) {
+    out.push_back(static_cast<std::uint16_t>(std::stoi((*it)[1].str())));
+  }
+  return out;
+}
+
+namespace {
+
+std::vector<std::string> daemon_argv(std::vector<std::string> args) {
+  const bool own_listen = std::any_of(args.begin(), args.end(), [](const std::string& a) {
+    return a.rfind("--bind", 0) == 0 || a.rfind("--port", 0) == 0;
+  });
+  std::vector<std::string> argv = {daemon_path()};
+  if (!own_listen) argv.insert(argv.end(), {"--bind", "127.0.0.1", "--port", "0"});
+  argv.insert(argv.end(), args.begin(), args.end());
+  return argv;
+}
+
+}  // namespace
+
+Daemon::Daemon(std::vector<std::string> args, ProcessOptions options)
+    : process_(daemon_argv(std::move(args)), std::move(options)) {
+  const bool up =
+      wait_until([&] { return !listening_ports(log()).empty() || !process_.running(); }, 10s);
+  ports_ = listening_ports(log());
+  if (!up || ports_.empty()) {
+    throw std::runtime_error("tcpchatd did not start listening; its log:\n" + log());
+  }
+}
+
+std::optional<int> Daemon::stop(int signo, std::chrono::milliseconds timeout) {
+  process_.signal(signo);
+  return process_.wait_exit(timeout);
+}
+
+}  // namespace tcpchat::test

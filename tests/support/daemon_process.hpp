@@ -1,0 +1,40 @@
+#pragma once
+
+// The real tcpchatd, started on an ephemeral loopback port for one test.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "process.hpp"
+
+namespace tcpchat::test {
+
+std::string daemon_path();  // the tcpchatd built alongside the tests
+std::string client_path();  // the tcpchat client built alongside the tests
+
+class Daemon {
+ public:
+  // Starts `tcpchatd --bind 127.0.0.1 --port 0 args...` (no --bind/--port of ours when `args`
+  // names one) and waits until it logs where it listens. Throws if it does not within 10 s.
+  explicit Daemon(std::vector<std::string> args = {}, ProcessOptions options = {});
+
+  std::uint16_t port() const { return ports_.at(0); }
+  const std::vector<std::uint16_t>& ports() const { return ports_; }
+  Process& process() { return process_; }
+  std::string log() const { return process_.stderr_text(); }
+  bool wait_log(std::string_view needle, std::chrono::milliseconds timeout = 10s) const {
+    return process_.wait_stderr(needle, timeout);
+  }
+  // Sends `signo` and returns the exit status, or nullopt if it did not exit within `timeout`.
+  std::optional<int> stop(int signo = 15, std::chrono::milliseconds timeout = 10s);
+
+ private:
+  Process process_;
+  std::vector<std::uint16_t> ports_;
+};
+
+// The ports in every `listening on ADDR:PORT` line of `log`, in order.
+std::vector<std::uint16_t> listening_ports(const std::string& log);
+
+}  // namespace tcpchat::test

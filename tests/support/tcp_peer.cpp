@@ -1,0 +1,175 @@
+#include "tcp_peer.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+#include "tcpchat/encode.hpp"
+#include "tcpchat/frame_decoder.hpp"
+
+namespace tcpchat::test {
+
+Peer::Peer(std::uint16_t port, const std::string& host) {
+  sockaddr_storage addr{};
+  socklen_t len = 0;
+  int family = AF_INET;
+  if (host.find(':') != std::string::npos) {
+    auto* a6 = reinterpret_cast<sockaddr_in6*>(&addr);
+    a6->sin6_family = AF_INET6;
+    a6->sin6_port = htons(port);
+    inet_pton(AF_INET6, host.c_str(), &a6->sin6_addr);
+    len = sizeof(sockaddr_in6);
+    family = AF_INET6;
+  } else {
+    auto* a4 = reinterpret_cast<sockaddr_in*>(&addr);
+    a4->sin_family = AF_INET;
+    a4->sin_port = htons(port);
+    inet_pton(AF_INET, host.c_str(), &a4->sin_addr);
+    len = sizeof(sockaddr_in);
+  }
+  fd_ = ::socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd_ < 0) throw std::runtime_error("socket failed");
+  const int one = 1;
+  setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  timeval tv{5, 0};
+  setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), len) != 0) {
+    const std::string why = std::strerror(errno);
+    ::close(fd_);
+    fd_ = -1;
+    throw std::runtime_error("cannot connect to " + host + ":" + std::to_string(port) + ": " + why);
+  }
+}
+
+Peer::Peer(Peer&& other) noexcept
+    : fd_(std::exchange(other.fd_, -1)), inbox_(std::move(other.inbox_)), eof_(other.eof_) {}
+
+Peer::~Peer() {
+  close();
+}
+
+void Peer::close() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+}
+
+void Peer::reset() {
+  const linger l{1, 0};
+  setsockopt(fd_, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+  close();
+}
+
+void Peer::send(std::string_view bytes) {
+  while (!bytes.empty()) {
+    const ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw std::runtime_error(std::string("send failed: ") + std::strerror(errno));
+    bytes.remove_prefix(static_cast<std::size_t>(n));
+  }
+}
+
+void Peer::send_message(const Message& m) {
+  send(encode(m));
+}
+
+void Peer::shutdown_write() {
+  ::shutdown(fd_, SHUT_WR);
+}
+
+bool Peer::fill(Clock::time_point deadline) {
+  if (eof_) return false;
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+  if (left.count() < 0) return false;
+  pollfd p{fd_, POLLIN, 0};
+  const int r = ::poll(&p, 1, static_cast<int>(left.count()));
+  if (r <= 0) return false;
+  char buf[65536];
+  const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+  if (n <= 0) {
+    eof_ = true;
+    return false;
+  }
+  inbox_.append(buf, static_cast<std::size_t>(n));
+  return true;
+}
+
+std::optional<std::string> Peer::read_frame(std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  for (;;) {
+    const auto newline = inbox_.find('\n');
+    if (newline != std::string::npos) {
+      const auto colon = inbox_.find(':');
+      if (colon != std::string::npos && colon < newline) {
+        const std::size_t length = std::stoul(inbox_.substr(colon + 1, newline - colon - 1));
+        if (inbox_.size() >= newline + 1 + length) {
+          std::string frame = inbox_.substr(0, newline + 1 + length);
+          inbox_.erase(0, frame.size());
+          return frame;
+        }
+      }
+    }
+    if (!fill(deadline)) {
+      if (Clock::now() >= deadline || eof_) return std::nullopt;
+    }
+  }
+}
+
+std::optional<Message> Peer::read_message(std::chrono::milliseconds timeout) {
+  const auto frame = read_frame(timeout);
+  if (!frame) return std::nullopt;
+  FrameDecoder decoder;
+  decoder.feed(*frame);
+  std::optional<Message> out;
+  while (auto r = decoder.next()) {
+    if (auto* m = std::get_if<Message>(&*r)) out = std::move(*m);
+  }
+  return out;
+}
+
+std::vector<Message> Peer::read_messages(std::size_t n, std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  std::vector<Message> out;
+  while (out.size() < n) {
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    if (left.count() <= 0) break;
+    auto m = read_message(left);
+    if (!m) break;
+    out.push_back(std::move(*m));
+  }
+  return out;
+}
+
+std::string Peer::read_bytes(std::size_t n, std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  while (inbox_.size() < n && fill(deadline)) {
+  }
+  std::string out = inbox_.substr(0, n);
+  inbox_.erase(0, out.size());
+  return out;
+}
+
+bool Peer::wait_closed(std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  while (!eof_ && Clock::now() < deadline)
+    fill(deadline);
+  return eof_;
+}
+
+bool Peer::nothing_within(std::chrono::milliseconds quiet) {
+  const std::size_t before = inbox_.size();
+  const auto deadline = Clock::now() + quiet;
+  while (Clock::now() < deadline && fill(deadline)) {
+  }
+  return inbox_.size() == before;
+}
+
+}  // namespace tcpchat::test

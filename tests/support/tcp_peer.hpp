@@ -1,0 +1,58 @@
+#pragma once
+
+// A raw TCP client for tests: sends exact bytes, reads exact frames, sees how a connection ends.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "process.hpp"
+#include "tcpchat/message.hpp"
+
+namespace tcpchat::test {
+
+class Peer {
+ public:
+  // Connects to host:port; throws if that fails within 5 s.
+  explicit Peer(std::uint16_t port, const std::string& host = "127.0.0.1");
+  ~Peer();
+  Peer(Peer&& other) noexcept;
+  Peer(const Peer&) = delete;
+  Peer& operator=(const Peer&) = delete;
+
+  int fd() const { return fd_; }
+  void send(std::string_view bytes);
+  void send_message(const Message& m);
+  void shutdown_write();
+  void close();
+  // Closes with SO_LINGER 0, so the kernel sends RST.
+  void reset();
+
+  // The next whole frame's bytes (header and body), or nullopt on timeout or end of stream.
+  std::optional<std::string> read_frame(std::chrono::milliseconds timeout = 5s);
+  // The next frame decoded; nullopt on timeout, end of stream, or a frame that does not decode.
+  std::optional<Message> read_message(std::chrono::milliseconds timeout = 5s);
+  // Exactly `n` messages, or fewer when the timeout passes first.
+  std::vector<Message> read_messages(std::size_t n, std::chrono::milliseconds timeout = 10s);
+  // Exactly `n` raw bytes, or what arrived before the timeout or the end of the stream.
+  std::string read_bytes(std::size_t n, std::chrono::milliseconds timeout = 5s);
+  // True when the server ends the connection (EOF or reset) within `timeout`; data that arrives
+  // meanwhile is kept for read_*.
+  bool wait_closed(std::chrono::milliseconds timeout = 5s);
+  // True when nothing at all arrives for `quiet` (used to show a message was NOT delivered).
+  bool nothing_within(std::chrono::milliseconds quiet);
+  bool closed() const { return eof_; }
+  std::size_t buffered() const { return inbox_.size(); }
+
+ private:
+  // Reads what is available, waiting at most until `deadline`; false on timeout or EOF.
+  bool fill(Clock::time_point deadline);
+
+  int fd_ = -1;
+  std::string inbox_;
+  bool eof_ = false;
+};
+
+}  // namespace tcpchat::test
