@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
+#include <utility>
 
 #include "tcpchat/encode.hpp"
 #include "tcpchat/frame_decoder.hpp"
