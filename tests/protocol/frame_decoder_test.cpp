@@ -252,3 +252,21 @@ TEST_CASE("decode_body on its own", "[decoder]") {
   REQUIRE(std::holds_alternative<Message>(r));
   CHECK(std::get<Message>(r) == Message{"a", "", "c", "d"});
 }
+
+TEST_CASE("take_unread lets a caller pause and resume between frames", "[decoder]") {
+  const std::vector<Message> messages = {
+      {"a", "", "1", "d"}, {"b", "", "2", "d"}, {"c", "", "3", "d"}};
+  const auto all = frames_of(messages);
+  FrameDecoder decoder;
+  decoder.feed(all);
+  auto first = decoder.next();
+  REQUIRE(first);
+  CHECK(std::get<Message>(*first) == messages[0]);
+  const std::string kept(decoder.take_unread());
+  CHECK_FALSE(decoder.next());
+  decoder.feed(kept);
+  std::vector<DecodeResult> rest;
+  while (auto r = decoder.next())
+    rest.push_back(std::move(*r));
+  CHECK(test::messages_of(rest) == std::vector<Message>{messages[1], messages[2]});
+}

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 
 #include "tcpchat/message.hpp"
@@ -52,6 +53,9 @@ class FrameDecoder {
 
   void feed(std::string_view chunk);
   std::optional<DecodeResult> next();
+  // Hands back the part of the last chunk that next() has not looked at yet, so a caller that
+  // pauses (rate limiting) can keep it and feed it again later; the decoder forgets it.
+  std::string_view take_unread() { return std::exchange(input_, {}); }
 
   // True while a frame has begun (at least one byte of it arrived) but is not complete.
   bool in_frame() const { return !pending_.empty() || body_length_.has_value(); }

@@ -1,0 +1,77 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "log.hpp"
+
+namespace tcpchat {
+
+using Duration = std::chrono::milliseconds;
+
+enum class FsyncPolicy { always, interval, never };
+
+// Everything tcpchatd can be told; the defaults here are the documented defaults.
+struct Config {
+  std::optional<std::string> config_file;
+  std::vector<std::string> bind = {"127.0.0.1"};
+  std::uint16_t port = 9999;
+
+  std::size_t max_clients = 10'000;
+  std::size_t max_message_bytes = 1'048'576;
+  std::size_t max_queue_bytes = 8u << 20;
+  std::size_t max_total_queue_bytes = std::size_t{1} << 30;
+  Duration write_timeout = std::chrono::seconds(10);
+  Duration frame_timeout = std::chrono::seconds(30);
+  Duration idle_timeout{0};  // 0: off
+  double rate_limit = 0;     // messages per second per client; 0: off
+  std::size_t burst = 0;     // 0: one second's worth of rate_limit
+
+  std::size_t history = 0;
+  std::string history_file;  // empty: none
+  FsyncPolicy history_fsync = FsyncPolicy::interval;
+  std::size_t history_file_max_bytes = 64u << 20;
+
+  Duration shutdown_timeout = std::chrono::seconds(5);
+  log::Level log_level = log::Level::info;
+  bool log_messages = true;
+
+  // The effective burst: `burst`, or a second's worth of messages when unset.
+  double effective_burst() const;
+};
+
+// A configuration problem, with the sysexits status it ends the daemon with at start.
+class ConfigError : public std::runtime_error {
+ public:
+  ConfigError(int exit_status, const std::string& what)
+      : std::runtime_error(what), exit_status_(exit_status) {}
+  int exit_status() const { return exit_status_; }
+
+ private:
+  int exit_status_;
+};
+
+enum class Action { run, help, version, check_config };
+
+struct Invocation {
+  Action action = Action::run;
+  Config config;
+  std::string help_text;  // filled for Action::help
+};
+
+// Parses the command line and the INI file it names with `--config` (the command line wins).
+// Throws ConfigError: 64 for the command line, 66 for an unreadable file, 78 for its content.
+Invocation parse_invocation(const std::vector<std::string>& args);
+
+// The effective configuration as an INI file that --config accepts.
+std::string to_ini(const Config& config);
+
+std::string format_bytes(std::size_t bytes);
+std::string format_duration(Duration d);
+
+}  // namespace tcpchat

@@ -1,0 +1,53 @@
+#pragma once
+
+#include <cstddef>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config.hpp"
+#include "tcpchat/message.hpp"
+
+namespace tcpchat {
+
+// The append-only record of accepted messages: one compact JSON object per line. Appends are
+// one write(2) per batch; fsync follows the configured policy; past its size limit the file is
+// renamed to PATH.1 and a new one started.
+class HistoryFile {
+ public:
+  // Opens (creating) `path` for appending. A torn last line left by a crash is cut off.
+  // Throws std::runtime_error with a sentence naming the file.
+  HistoryFile(std::string path, std::size_t max_bytes, FsyncPolicy policy);
+  ~HistoryFile();
+  HistoryFile(const HistoryFile&) = delete;
+  HistoryFile& operator=(const HistoryFile&) = delete;
+
+  // The last `count` messages recorded in PATH.1 and PATH, oldest first.
+  std::vector<Message> load_tail(std::size_t count) const;
+
+  // Appends whole lines; on failure nothing of them stays in the file and `error` says why.
+  bool append(std::string_view lines, std::string& error);
+  // fsync if anything was appended since the last one (for FsyncPolicy::interval).
+  void sync();
+  // Closes and opens the path again (after logrotate moved the file). False with `error` set
+  // when the new file cannot be opened; the old descriptor is kept then.
+  bool reopen(std::string& error);
+
+  void set_limits(std::size_t max_bytes, FsyncPolicy policy);
+  const std::string& path() const { return path_; }
+
+ private:
+  void open_or_throw();
+  void rotate();
+
+  std::string path_;
+  std::size_t max_bytes_;
+  FsyncPolicy policy_;
+  int fd_ = -1;
+  bool regular_ = true;  // false for a device such as /dev/null: never rotated or reloaded
+  std::size_t size_ = 0;
+  bool dirty_ = false;
+};
+
+}  // namespace tcpchat

@@ -1,0 +1,96 @@
+// tcpchatd: one thread, one io_context; every valid frame is broadcast to every client.
+#include <sys/resource.h>
+
+#include <boost/asio/io_context.hpp>
+#include <csignal>
+#include <exception>
+#include <iostream>
+
+#include "config.hpp"
+#include "exit_codes.hpp"
+#include "listener.hpp"
+#include "log.hpp"
+#include "server.hpp"
+
+namespace {
+
+// Descriptors beyond the clients: listeners, the history file, stdio, the epoll and timer fds.
+constexpr rlim_t spare_descriptors = 64;
+
+// Raises the soft open-file limit so that --max-clients connections actually fit.
+void raise_file_limit(std::size_t max_clients) {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  const rlim_t wanted = static_cast<rlim_t>(max_clients) + spare_descriptors;
+  if (limit.rlim_cur >= wanted) return;
+  const rlim_t before = limit.rlim_cur;
+  limit.rlim_cur = std::min(wanted, limit.rlim_max);
+  if (setrlimit(RLIMIT_NOFILE, &limit) != 0) limit.rlim_cur = before;
+  if (limit.rlim_cur < wanted) {
+    tcpchat::log::warning(
+        "the open-file limit is " + std::to_string(limit.rlim_cur) + " (hard limit " +
+        std::to_string(limit.rlim_max) + "), so at most about " +
+        std::to_string(limit.rlim_cur > spare_descriptors ? limit.rlim_cur - spare_descriptors
+                                                          : 0) +
+        " clients fit, not --max-clients " + std::to_string(max_clients) +
+        "; raise it with `ulimit -n` or LimitNOFILE= in the service unit");
+  }
+}
+
+int run(int argc, char** argv) {
+  using namespace tcpchat;
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  Invocation inv;
+  try {
+    inv = parse_invocation(args);
+  } catch (const ConfigError& e) {
+    std::cerr << "tcpchatd: " << e.what() << "\n";
+    return e.exit_status();
+  }
+  switch (inv.action) {
+    case Action::help:
+      std::cout << inv.help_text;
+      return exit_code::ok;
+    case Action::version:
+      std::cout << "tcpchatd " TCPCHAT_VERSION "\n";
+      return exit_code::ok;
+    case Action::check_config:
+      std::cout << to_ini(inv.config);
+      std::cerr << "tcpchatd: configuration OK\n";
+      return exit_code::ok;
+    case Action::run:
+      break;
+  }
+
+  log::init_from_environment();
+  log::set_level(inv.config.log_level);
+  std::signal(SIGPIPE, SIG_IGN);
+  raise_file_limit(inv.config.max_clients);
+
+  boost::asio::io_context io(1);
+  try {
+    Server server(io, inv.config, args);
+    server.start();
+    io.run();
+  } catch (const ListenError& e) {
+    log::error(e.what());
+    std::cerr.flush();
+    return e.exit_status;
+  } catch (const HistoryError& e) {
+    log::error(std::string(e.what()) + " (check --history-file and its directory's permissions)");
+    return exit_code::io_error;
+  }
+  log::info("stopped");
+  return exit_code::ok;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    tcpchat::log::error(std::string("internal error: ") + e.what());
+    return tcpchat::exit_code::software;
+  }
+}
