@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <boost/asio/post.hpp>
+#include <utility>
 
 #include "history_file.hpp"
 #include "log.hpp"
@@ -40,7 +41,10 @@ void Room::detach(Session& session) {
   all_[i] = all_.back();
   all_[i]->all_index = i;
   all_.pop_back();
-  if (stopping_ && all_.empty()) sweep_timer_.cancel();
+  if (stopping_ && all_.empty()) {
+    sweep_timer_.cancel();
+    if (auto done = std::exchange(on_empty_, nullptr)) done();
+  }
 }
 
 std::vector<std::shared_ptr<Session>> Room::snapshot(const std::vector<Session*>& list) const {
@@ -189,7 +193,7 @@ void Room::drop(Session& session, const std::string& why) {
     auto batch = std::move(to_drop_);
     to_drop_.clear();
     for (auto& s : batch)
-      s->close();
+      s->abort();
   });
 }
 
@@ -222,11 +226,15 @@ void Room::apply(const Config& config) {
   if (!stopping_) arm_sweep();
 }
 
-void Room::finish_all() {
+void Room::finish_all(std::function<void()> done) {
   stopping_ = true;
+  on_empty_ = std::move(done);
   for (auto& s : snapshot(sessions_))
     s->finish();
-  if (all_.empty()) sweep_timer_.cancel();
+  if (all_.empty()) {
+    sweep_timer_.cancel();
+    if (auto callback = std::exchange(on_empty_, nullptr)) callback();
+  }
 }
 
 void Room::close_all() {

@@ -174,3 +174,25 @@ bool Peer::nothing_within(std::chrono::milliseconds quiet) {
 }
 
 }  // namespace tcpchat::test
+
+namespace tcpchat::test {
+
+std::string Peer::local_name() const {
+  sockaddr_in addr{};
+  socklen_t len = sizeof addr;
+  getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+  char text[INET_ADDRSTRLEN] = {};
+  inet_ntop(AF_INET, &addr.sin_addr, text, sizeof text);
+  return std::string(text) + ":" + std::to_string(ntohs(addr.sin_port));
+}
+
+bool sync_room(const std::vector<Peer*>& peers) {
+  const Message marker{"sync", "", "everyone is in the room", "sync"};
+  peers.back()->send_message(marker);
+  bool all = true;
+  for (Peer* p : peers)
+    all = p->read_message() == marker && all;
+  return all;
+}
+
+}  // namespace tcpchat::test
