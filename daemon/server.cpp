@@ -112,8 +112,7 @@ void Server::shutdown(const char* why) {
             std::to_string(room_.size()) + " client queue(s) (" +
             std::to_string(room_.total_queued_bytes()) + " bytes queued), at most " +
             format_duration(config_.shutdown_timeout));
-  for (auto& listener : listeners_)
-    listener->stop();
+  for (auto& listener : listeners_) listener->stop();
   boost::system::error_code ignored;
   signals_.cancel(ignored);
   fsync_timer_.cancel();

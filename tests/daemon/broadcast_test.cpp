@@ -14,8 +14,7 @@ TEST_CASE("a message is broadcast to every client, sender included, byte for byt
   Peer a(daemon.port()), b(daemon.port()), c(daemon.port());
   const Message m{"alice", "greeting", "Hello, world!", "24/11/2018 20:43:01"};
   c.send_message(m);  // the newest connection: everyone is in the room before it speaks
-  for (Peer* p : {&a, &b, &c})
-    CHECK(p->read_frame() == tcpchat::encode(m));
+  for (Peer* p : {&a, &b, &c}) CHECK(p->read_frame() == tcpchat::encode(m));
   CHECK(daemon.wait_log("message from 127.0.0.1:"));
   CHECK(daemon.wait_log("[24/11/2018 20:43:01] alice (greeting): Hello, world!"));
 }
@@ -25,11 +24,9 @@ TEST_CASE("concurrent senders: every client sees the same total order", "[broadc
   constexpr int senders = 4;
   constexpr int per_sender = 250;
   std::vector<Peer> peers;
-  for (int i = 0; i < senders + 2; ++i)
-    peers.emplace_back(daemon.port());
+  for (int i = 0; i < senders + 2; ++i) peers.emplace_back(daemon.port());
   std::vector<Peer*> all;
-  for (auto& p : peers)
-    all.push_back(&p);
+  for (auto& p : peers) all.push_back(&p);
   REQUIRE(tcpchat::test::sync_room(all));
   // Each sender writes all its frames in one go, so they interleave inside the daemon.
   for (int s = 0; s < senders; ++s) {
@@ -40,8 +37,7 @@ TEST_CASE("concurrent senders: every client sees the same total order", "[broadc
     peers[static_cast<std::size_t>(s)].send(burst);
   }
   std::vector<std::vector<Message>> seen;
-  for (auto& p : peers)
-    seen.push_back(p.read_messages(senders * per_sender, 30s));
+  for (auto& p : peers) seen.push_back(p.read_messages(senders * per_sender, 30s));
   for (std::size_t i = 0; i < seen.size(); ++i) {
     INFO("client " << i);
     REQUIRE(seen[i].size() == senders * per_sender);
@@ -70,8 +66,7 @@ TEST_CASE("a body split over many TCP segments is read whole", "[broadcast]") {
   REQUIRE(tcpchat::test::sync_room({&a, &b}));
   const Message m{"big", "", std::string(300000, 'y'), "d"};
   const std::string frame = tcpchat::encode(m);
-  for (std::size_t at = 0; at < frame.size(); at += 7777)
-    a.send(frame.substr(at, 7777));
+  for (std::size_t at = 0; at < frame.size(); at += 7777) a.send(frame.substr(at, 7777));
   CHECK(b.read_frame(10s) == frame);
   CHECK(a.read_frame(10s) == frame);
 }

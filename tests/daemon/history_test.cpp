@@ -30,8 +30,7 @@ void send_numbered(Daemon& daemon, int count) {
 
 std::vector<Message> numbered_range(int from, int to) {
   std::vector<Message> out;
-  for (int i = from; i < to; ++i)
-    out.push_back(numbered(i));
+  for (int i = from; i < to; ++i) out.push_back(numbered(i));
   return out;
 }
 

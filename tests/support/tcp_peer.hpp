@@ -19,6 +19,7 @@ class Peer {
   explicit Peer(std::uint16_t port, const std::string& host = "127.0.0.1");
   ~Peer();
   Peer(Peer&& other) noexcept;
+  Peer& operator=(Peer&& other) noexcept;
   Peer(const Peer&) = delete;
   Peer& operator=(const Peer&) = delete;
 
