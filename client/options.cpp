@@ -220,7 +220,11 @@ Command parse_command(const std::vector<std::string>& args, const Environment& e
   all.add(settings).add(scripting_description()).add(general_description());
   po::variables_map vm;
   try {
-    po::store(po::command_line_parser(args).options(all).run(), vm);
+    po::store(po::command_line_parser(args)
+                  .options(all)
+                  .positional(po::positional_options_description())
+                  .run(),
+              vm);
   } catch (const po::error& e) {
     throw UsageError(e.what());
   }
