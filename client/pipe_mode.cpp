@@ -55,7 +55,10 @@ void PipeMode::on_signal(int signo) {
 }
 
 void PipeMode::on_connected() {
-  if (backoff_.attempt() > 0) say("reconnected to " + connection_.name());
+  if (backoff_.attempt() > 0) {
+    say((was_connected_ ? "reconnected to " : "connected to ") + connection_.name());
+  }
+  was_connected_ = true;
   backoff_.reset();
   if (options_.listen) return;
   if (options_.send) {

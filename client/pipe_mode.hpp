@@ -61,6 +61,7 @@ class PipeMode {
   std::uint64_t lines_not_sent_ = 0;
   std::string input_problem_;  // --input whole / --send: why it was not sent
   std::uint64_t received_ = 0;
+  bool was_connected_ = false;  // to say "reconnected" rather than "connected" after retries
   bool input_ended_ = false;
   bool stdout_closed_ = false;
   bool finished_ = false;

@@ -2,7 +2,6 @@
 
 #include <boost/json.hpp>
 #include <fstream>
-#include <regex>
 #include <sstream>
 #include <stdexcept>
 
@@ -33,12 +32,16 @@ std::vector<std::string> daemon_args(std::vector<std::string> args) {
 }
 
 bool wait_clients(const Daemon& daemon, std::size_t n, std::chrono::milliseconds timeout) {
-  static const std::regex joined(R"(debug: client \S+ connected)");
   return wait_until(
       [&] {
-        const std::string log = daemon.log();
-        const auto count = static_cast<std::size_t>(std::distance(
-            std::sregex_iterator(log.begin(), log.end(), joined), std::sregex_iterator()));
+        // "... debug: client 127.0.0.1:40312 connected"
+        std::istringstream log(daemon.log());
+        std::size_t count = 0;
+        for (std::string line; std::getline(log, line);) {
+          if (line.find("debug: client ") != std::string::npos && line.ends_with(" connected")) {
+            ++count;
+          }
+        }
         return count >= n;
       },
       timeout);
@@ -114,9 +117,13 @@ std::string Tmux::tmux(std::vector<std::string> args) const {
 }
 
 std::string Tmux::screen() const {
-  std::string text = tmux({"capture-pane", "-p", "-t", "test"});
-  // Cut trailing spaces of each row so tests can match whole lines.
-  text = std::regex_replace(text, std::regex(" +\n"), "\n");
+  // Trailing spaces of each row are cut so that tests can match whole lines.
+  std::istringstream rows(tmux({"capture-pane", "-p", "-t", "test"}));
+  std::string text;
+  for (std::string row; std::getline(rows, row);) {
+    row.erase(row.find_last_not_of(' ') + 1);
+    text += row + '\n';
+  }
   return text;
 }
 
