@@ -1,6 +1,10 @@
 // Each exit status with its sentence, and stdin left as it was found, against the real daemon.
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 
@@ -110,13 +114,22 @@ TEST_CASE("exit 68: a host name that is not found", "[e2e][exit]") {
 }
 
 TEST_CASE("exit 69: nothing listens on the port", "[e2e][exit]") {
-  auto daemon = std::make_unique<Daemon>(daemon_args());
-  const auto port = daemon->port();
-  daemon.reset();  // the port is free again
+  // A bound socket that does not listen keeps the port for this test and refuses connections.
+  const int reserved = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  REQUIRE(reserved >= 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  REQUIRE(::bind(reserved, reinterpret_cast<sockaddr*>(&address), length) == 0);
+  REQUIRE(::getsockname(reserved, reinterpret_cast<sockaddr*>(&address), &length) == 0);
+  const auto port = ntohs(address.sin_port);
+
   Process client(client_argv({"--port", std::to_string(port), "--send", "x"}), client_env());
   CHECK(client.wait_exit() == 69);
   CHECK(client.stderr_text() ==
         "tcpchat: cannot connect to " + at(port) + ": connection refused — is tcpchatd running?\n");
+  ::close(reserved);
 }
 
 TEST_CASE("exit 74: a connection lost mid-stream says how many messages were not confirmed",
