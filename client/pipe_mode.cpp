@@ -49,9 +49,10 @@ void PipeMode::on_signal(int signo) {
   if (signo == SIGINT) {
     return finish({ExitStatus::interrupted, with_unconfirmed("interrupted", echoes_)});
   }
-  // SIGTERM, SIGHUP: a listener is done; a sender ends its input as if stdin had ended.
+  // SIGTERM, SIGHUP: a listener is done; a sender ends its input as if stdin had ended (the
+  // input of --send is its text, which is still sent).
   if (options_.listen) return finish({});
-  if (!input_ended_) end_of_input();
+  if (!input_ended_ && !options_.send) end_of_input();
 }
 
 void PipeMode::on_connected() {
