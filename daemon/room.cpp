@@ -6,6 +6,7 @@
 
 #include "history_file.hpp"
 #include "log.hpp"
+#include "server_frame.hpp"
 #include "session.hpp"
 #include "tcpchat/encode.hpp"
 #include "tcpchat/format.hpp"
@@ -104,11 +105,9 @@ void Room::publish(Session& from) {
       log::error(error + "; " + std::to_string(incoming_.size()) + " message(s) from " +
                  from.peer() + " not broadcast");
       for (std::size_t i = 0; i < incoming_.size(); ++i) {
-        from.deliver(std::make_shared<const std::string>(
-            encode({"@SERVER", "StorageError",
-                    "the server could not record your message, so it was not delivered; "
-                    "try again later",
-                    format_date(std::chrono::system_clock::now())})));
+        from.deliver(server_frame("StorageError",
+                                  "the server could not record your message, so it was not "
+                                  "delivered; try again later"));
       }
       incoming_.clear();
       return;

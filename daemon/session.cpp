@@ -9,6 +9,7 @@
 #include "config.hpp"
 #include "log.hpp"
 #include "room.hpp"
+#include "server_frame.hpp"
 #include "tcpchat/encode.hpp"
 #include "tcpchat/format.hpp"
 
@@ -26,12 +27,6 @@ constexpr auto discard_limit_time = std::chrono::seconds(1);
 
 // sendmsg(2) takes at most IOV_MAX (1024) buffers.
 constexpr std::size_t max_iovecs = 1024;
-
-Frame server_frame(std::string_view subject, std::string_view text) {
-  return std::make_shared<const std::string>(
-      encode({"@SERVER", std::string(subject), std::string(text),
-              format_date(std::chrono::system_clock::now())}));
-}
 
 }  // namespace
 
@@ -127,15 +122,21 @@ void Session::process_input() {
       std::string().swap(backlog_);
       break;
     }
+    std::string refusal;
     if (auto* m = std::get_if<Message>(&*result)) {
-      incoming.push_back(std::move(*m));
-      continue;
+      if (m->client_name != server_name) {
+        incoming.push_back(std::move(*m));
+        continue;
+      }
+      // Clients treat @SERVER frames as the daemon's own errors: nobody may speak as it.
+      refusal = "the name " + std::string(server_name) + " is reserved for the server";
+    } else {
+      refusal = std::get<ProtocolError>(*result).reason;
     }
     // Messages that came before the bad frame are valid and keep their place in the order.
     if (!incoming.empty()) room_.publish(*this);
-    const auto& error = std::get<ProtocolError>(*result);
-    log::warning("invalid request from " + peer_ + ": " + error.reason);
-    return reject("InvalidRequestError", error.reason);
+    log::warning("invalid request from " + peer_ + ": " + refusal);
+    return reject("InvalidRequestError", refusal);
   }
   if (!incoming.empty()) room_.publish(*this);
   if (state_ != State::open) return;

@@ -135,3 +135,17 @@ TEST_CASE("IPv6 and several listening sockets", "[broadcast]") {
   CHECK(v4.read_message() == m);
   CHECK(v6.read_message() == m);
 }
+
+TEST_CASE("nobody may speak as @SERVER", "[broadcast]") {
+  Daemon daemon;
+  Peer impostor(daemon.port()), other(daemon.port());
+  REQUIRE(tcpchat::test::sync_room({&impostor, &other}));
+  impostor.send_message({"@SERVER", "ServerFull", "fake", "d"});
+  const auto reply = impostor.read_message();
+  REQUIRE(reply);
+  CHECK(reply->subject == "InvalidRequestError");
+  CHECK(reply->message == "the name @SERVER is reserved for the server");
+  CHECK(reply->date != "d");
+  CHECK(impostor.wait_closed());
+  CHECK(other.nothing_within(50ms));
+}

@@ -1,7 +1,6 @@
 #include "daemon_process.hpp"
 
 #include <algorithm>
-#include <regex>
 #include <stdexcept>
 
 namespace tcpchat::test {
@@ -14,11 +13,14 @@ std::string client_path() {
 }
 
 std::vector<std::uint16_t> listening_ports(const std::string& log) {
-  static const std::regex pattern(R"(listening on (?:\[[0-9a-fA-F:.]+\]|[0-9.]+):([0-9]+))");
+  static constexpr std::string_view marker = "listening on ";
   std::vector<std::uint16_t> out;
-  for (auto it = std::sregex_iterator(log.begin(), log.end(), pattern);
-       it != std::sregex_iterator(); ++it) {
-    out.push_back(static_cast<std::uint16_t>(std::stoi((*it)[1].str())));
+  for (auto at = log.find(marker); at != std::string::npos; at = log.find(marker, at + 1)) {
+    const auto end = log.find('\n', at);
+    const std::string line = log.substr(at, end == std::string::npos ? end : end - at);
+    const auto colon = line.rfind(':');
+    if (colon == std::string::npos || colon + 1 >= line.size()) continue;
+    out.push_back(static_cast<std::uint16_t>(std::stoi(line.substr(colon + 1))));
   }
   return out;
 }

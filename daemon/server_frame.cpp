@@ -1,0 +1,18 @@
+#include "server_frame.hpp"
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "tcpchat/encode.hpp"
+#include "tcpchat/format.hpp"
+
+namespace tcpchat {
+
+Frame server_frame(std::string_view subject, std::string_view text) {
+  return std::make_shared<const std::string>(
+      encode({std::string(server_name), std::string(subject), std::string(text),
+              format_date(std::chrono::system_clock::now())}));
+}
+
+}  // namespace tcpchat
