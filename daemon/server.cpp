@@ -3,6 +3,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <csignal>
 
+#include "exit_codes.hpp"
 #include "log.hpp"
 #include "session.hpp"
 
@@ -55,16 +56,35 @@ Server::Server(asio::io_context& io, Config config, std::vector<std::string> arg
       args_(std::move(args)),
       history_file_(open_history(config_)),
       room_(io, config_, history_file_.get()),
+      service_(io,
+               [this] {
+                 return std::to_string(room_.size()) + " clients, " +
+                        std::to_string(room_.messages()) + " messages, " +
+                        std::to_string(room_.dropped()) + " slow consumers dropped";
+               }),
       signals_(io, SIGINT, SIGTERM, SIGHUP),
       fsync_timer_(io),
       shutdown_timer_(io) {
   if (history_file_ && config_.history > 0)
     room_.preload(history_file_->load_tail(config_.history));
+  const auto on_accept = [this](tcp::socket socket) { this->on_accept(std::move(socket)); };
+  std::vector<tcp::acceptor> passed;
+  try {
+    passed = service_.passed_sockets();
+  } catch (const std::runtime_error& e) {
+    throw ListenError(exit_code::unavailable, e.what());
+  }
+  if (!passed.empty()) {
+    log::info("serving " + std::to_string(passed.size()) +
+              " socket(s) passed by the service manager; --bind and --port are not used");
+  }
+  for (auto& acceptor : passed) {
+    listeners_.push_back(std::make_unique<Listener>(std::move(acceptor), on_accept));
+  }
+  if (!passed.empty()) return;
   for (const auto& address : config_.bind) {
     const tcp::endpoint endpoint(asio::ip::make_address(address), config_.port);
-    listeners_.push_back(
-        std::make_unique<Listener>(open_acceptor(io_, endpoint),
-                                   [this](tcp::socket socket) { on_accept(std::move(socket)); }));
+    listeners_.push_back(std::make_unique<Listener>(open_acceptor(io_, endpoint), on_accept));
   }
 }
 
@@ -75,6 +95,7 @@ void Server::start() {
   }
   arm_signals();
   arm_fsync();
+  service_.ready();
 }
 
 void Server::on_accept(tcp::socket socket) {
@@ -102,7 +123,12 @@ void Server::arm_signals() {
 }
 
 void Server::on_signal(int signo) {
-  if (signo == SIGHUP) return reload();
+  if (signo == SIGHUP) {
+    service_.reloading();
+    reload();
+    service_.reloaded();
+    return;
+  }
   shutdown(signo == SIGINT ? "SIGINT" : "SIGTERM");
 }
 
@@ -116,6 +142,7 @@ void Server::shutdown(const char* why) {
   boost::system::error_code ignored;
   signals_.cancel(ignored);
   fsync_timer_.cancel();
+  service_.stopping();
   if (history_file_) history_file_->sync();
   shutdown_timer_.expires_after(config_.shutdown_timeout);
   shutdown_timer_.async_wait([this](const boost::system::error_code& ec) {

@@ -11,6 +11,7 @@
 #include "history_file.hpp"
 #include "listener.hpp"
 #include "room.hpp"
+#include "service_manager.hpp"
 
 namespace tcpchat {
 
@@ -38,6 +39,7 @@ class Server {
   std::vector<std::string> args_;  // for re-reading the configuration on SIGHUP
   std::unique_ptr<HistoryFile> history_file_;
   Room room_;
+  ServiceManager service_;
   std::vector<std::unique_ptr<Listener>> listeners_;
   boost::asio::signal_set signals_;
   boost::asio::steady_timer fsync_timer_;
