@@ -130,14 +130,21 @@ void Room::broadcast(const Message& m, const Session& from) {
 void Room::schedule_flush(Session& session) {
   if (session.flush_scheduled) return;
   session.flush_scheduled = true;
-  to_flush_.push_back(session.shared_from_this());
+  to_flush_.push_back(&session);
   if (flush_posted_) return;
   flush_posted_ = true;
   asio::post(io_, [this] { flush_pending(); });
 }
 
+void Room::unschedule_flush(Session& session) {
+  if (!session.flush_scheduled) return;
+  session.flush_scheduled = false;
+  std::erase(to_flush_, &session);
+}
+
 void Room::flush_pending() {
   flush_posted_ = false;
+  tick();
   auto batch = std::move(to_flush_);
   to_flush_.clear();
   for (auto& s : batch) {
@@ -200,7 +207,8 @@ void Room::arm_sweep() {
 }
 
 void Room::sweep() {
-  const auto now = Clock::now();
+  tick();
+  const auto now = now_;
   // Deadlines may close sessions, which changes the lists: walk a snapshot.
   for (auto& s : snapshot(all_)) s->check_deadlines(now);
 }

@@ -49,6 +49,7 @@ class Room {
 
   // Session bookkeeping.
   void schedule_flush(Session& session);
+  void unschedule_flush(Session& session);
   void queued(Session& session, std::ptrdiff_t bytes);
   void drop(Session& session, const std::string& why);
 
@@ -57,6 +58,9 @@ class Room {
   std::vector<iovec>& iovecs() { return iovecs_; }
 
   const Config& config() const { return config_; }
+  // The loop's notion of now, read once per event instead of once per session and message.
+  std::chrono::steady_clock::time_point now() const { return now_; }
+  void tick() { now_ = std::chrono::steady_clock::now(); }
   void apply(const Config& config);
   // Stops reading from every session and closes each once its queue is flushed; calls `done`
   // when the last session is gone (at once if there is none).
@@ -81,7 +85,8 @@ class Room {
   HistoryFile* history_file_;
   std::vector<Session*> sessions_;  // members: receive every broadcast
   std::vector<Session*> all_;       // every live session
-  std::vector<std::shared_ptr<Session>> to_flush_;
+  // Sessions with frames to send this turn; a session takes itself off when it dies.
+  std::vector<Session*> to_flush_;
   std::vector<std::shared_ptr<Session>> to_drop_;
   std::vector<Message> incoming_;
   std::string lines_;  // scratch for history file lines
@@ -93,6 +98,7 @@ class Room {
   boost::asio::steady_timer sweep_timer_;
   std::array<char, 65536> read_buffer_;
   std::vector<iovec> iovecs_;
+  std::chrono::steady_clock::time_point now_ = std::chrono::steady_clock::now();
   bool flush_posted_ = false;
   bool drop_posted_ = false;
   bool stopping_ = false;

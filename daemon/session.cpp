@@ -43,6 +43,7 @@ Session::Session(Room& room, tcp::socket socket, std::string peer)
 }
 
 Session::~Session() {
+  room_.unschedule_flush(*this);
   leave_room();
   release_queue();
   room_.detach(*this);
@@ -100,7 +101,8 @@ void Session::on_readable(const boost::system::error_code& ec) {
     }
     return finish();
   }
-  last_read_ = Clock::now();
+  room_.tick();
+  last_read_ = room_.now();
   decoder_.feed(std::string_view(buffer.data(), static_cast<std::size_t>(n)));
   process_input();
 }
@@ -109,7 +111,7 @@ void Session::process_input() {
   auto& incoming = room_.incoming();
   incoming.clear();
   const bool limited = room_.config().rate_limit > 0;
-  const auto now = Clock::now();
+  const auto now = room_.now();
   for (;;) {
     if (limited && !take_token(now)) {
       std::string rest(decoder_.take_unread());
@@ -183,7 +185,7 @@ void Session::throttle() {
 
 void Session::deliver(const Frame& frame) {
   if (state_ == State::closed || doomed) return;
-  if (head_ == queue_.size()) last_write_progress_ = Clock::now();
+  if (head_ == queue_.size()) last_write_progress_ = room_.now();
   queue_.push_back(frame);
   queued_bytes_ += frame->size();
   room_.queued(*this, static_cast<std::ptrdiff_t>(frame->size()));
@@ -218,7 +220,7 @@ void Session::flush() {
       if (errno == EAGAIN || errno == EWOULDBLOCK) return wait_writable();
       return fail(boost::system::error_code(errno, boost::system::system_category()), "writing");
     }
-    last_write_progress_ = Clock::now();
+    last_write_progress_ = room_.now();
     std::size_t sent = static_cast<std::size_t>(n);
     queued_bytes_ -= sent;
     room_.queued(*this, -static_cast<std::ptrdiff_t>(sent));
@@ -252,13 +254,12 @@ void Session::wait_writable() {
 void Session::on_writable(const boost::system::error_code& ec) {
   waiting_write_ = false;
   if (ec) return fail(ec, "waiting to write");
+  room_.tick();
   flush();
 }
 
 void Session::on_queue_empty() {
-  std::vector<Frame>().swap(queue_);
-  head_ = 0;
-  head_offset_ = 0;
+  clear_queue();
   if (state_ == State::finishing) return close();
   if (state_ == State::rejecting && !timer_) {
     boost::system::error_code ignored;
@@ -274,7 +275,16 @@ void Session::on_queue_empty() {
 void Session::release_queue() {
   room_.queued(*this, -static_cast<std::ptrdiff_t>(queued_bytes_));
   queued_bytes_ = 0;
-  std::vector<Frame>().swap(queue_);
+  clear_queue();
+}
+
+void Session::clear_queue() {
+  // Keep a small block for the next burst; give back what a backlog made large.
+  if (queue_.capacity() > 16) {
+    decltype(queue_)().swap(queue_);
+  } else {
+    queue_.clear();
+  }
   head_ = 0;
   head_offset_ = 0;
 }

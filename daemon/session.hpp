@@ -2,6 +2,7 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/container/small_vector.hpp>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -72,6 +73,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_queue_empty();
   void discard_input();
   void release_queue();
+  void clear_queue();
   bool take_token(SteadyTime now);
   void throttle();
   void leave_room();
@@ -81,7 +83,9 @@ class Session : public std::enable_shared_from_this<Session> {
   boost::asio::ip::tcp::socket socket_;
   std::string peer_;
   FrameDecoder decoder_;
-  std::vector<Frame> queue_;     // frames not yet fully sent, from head_ on
+  // Frames not yet fully sent, from head_ on. A couple fit inline, so delivering to an idle
+  // session does not allocate.
+  boost::container::small_vector<Frame, 2> queue_;
   std::size_t head_ = 0;         // first unsent frame in queue_
   std::size_t head_offset_ = 0;  // bytes of queue_[head_] already sent
   std::size_t queued_bytes_ = 0;
