@@ -2,6 +2,7 @@
 
 #include <signal.h>
 
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <cerrno>
 #include <cstdio>
@@ -53,6 +54,20 @@ std::string fixed(const char* fmt, double v) {
 }
 
 }  // namespace
+
+Result run_bench(const Options& options) {
+  asio::io_context io(1);
+  BenchRun run(io, options);
+  std::optional<Result> result;
+  std::exception_ptr failure;
+  asio::co_spawn(io, run.run(), [&](std::exception_ptr e, Result r) {
+    failure = e;
+    if (!e) result = std::move(r);
+  });
+  io.run();
+  if (failure) std::rethrow_exception(failure);
+  return std::move(*result);
+}
 
 BenchRun::BenchRun(asio::io_context& io, const Options& options)
     : io_(io),
@@ -159,24 +174,23 @@ asio::awaitable<asio::ip::tcp::endpoint> BenchRun::locate_daemon() {
 
 // Only once every connection has received a broadcast is every one of them in the daemon's room,
 // so that the measured phase can count a missing message as lost. connect() returns before the
-// daemon has accepted, so connection #0 repeats its warm-up until all have one. After a second,
-// each connection still waiting sends its own: a daemon whose accept queue overflowed (SYN
-// cookies) only learns of a connection when data arrives on it.
+// daemon has accepted, so connection #0 repeats its warm-up, one broadcast a round, while
+// connections keep joining. Only when a long round brings none does each connection still waiting
+// send its own: a daemon whose accept queue overflowed (SYN cookies) learns of a connection only
+// when data arrives on it. Every warm-up frame reaches every connection, so they are kept few.
 asio::awaitable<bool> BenchRun::warm_up(Result& r) {
   phase_ = "warming up";
   const auto start = Clock::now();
   const auto end = deadline();
+  constexpr auto longest_pause = 500ms;
   auto pause = 20ms;
+  bool stalled = false;
   for (;;) {
-    if (Clock::now() - start < 1s) {
-      send_warm_up(fleet_[0]);
+    const std::size_t before = warmed_up_count_;
+    for (std::size_t i = 0; i < fleet_.size(); ++i) {
+      if (stalled ? warmed_up_[i] : i > 0) continue;
+      send_warm_up(fleet_[i]);
       ++r.warm_up_frames;
-    } else {
-      for (std::size_t i = 0; i < fleet_.size(); ++i) {
-        if (warmed_up_[i]) continue;
-        send_warm_up(fleet_[i]);
-        ++r.warm_up_frames;
-      }
     }
     if (co_await waiter_.until([this] { return warmed_up_count_ == fleet_.size() || halted_; },
                                std::min(end, Clock::now() + pause))) {
@@ -188,7 +202,8 @@ asio::awaitable<bool> BenchRun::warm_up(Result& r) {
            std::to_string(fleet_.size()) + " connections received no broadcast");
       co_return false;
     }
-    pause = std::min<std::chrono::milliseconds>(2 * pause, 500ms);
+    stalled = pause == longest_pause && warmed_up_count_ == before;
+    pause = std::min<std::chrono::milliseconds>(2 * pause, longest_pause);
   }
   r.warm_up_s = seconds_since(start);
   co_return !halted_;

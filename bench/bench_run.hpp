@@ -23,6 +23,10 @@
 
 namespace tcpchat::bench {
 
+// Runs one bench on an io_context of its own. Throws Failure when the daemon cannot be reached
+// or started.
+Result run_bench(const Options& options);
+
 class BenchRun {
  public:
   BenchRun(boost::asio::io_context& io, const Options& options);

@@ -2,8 +2,6 @@
 #include <sched.h>
 #include <signal.h>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
 #include <iostream>
 
 #include "bench_run.hpp"
@@ -37,18 +35,9 @@ int main(int argc, char** argv) {
   if (!options) return exit_ok;
   signal(SIGPIPE, SIG_IGN);
 
-  boost::asio::io_context io(1);
-  BenchRun run(io, *options);
   std::optional<Result> result;
-  std::exception_ptr error;
-  boost::asio::co_spawn(io, run.run(), [&](std::exception_ptr e, Result r) {
-    error = e;
-    if (!e) result = std::move(r);
-  });
-  io.run();
-
   try {
-    if (error) std::rethrow_exception(error);
+    result = run_bench(*options);
   } catch (const Failure& f) {
     std::cerr << "tcpchat-bench: " << f.what() << '\n';
     return f.status;

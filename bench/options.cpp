@@ -40,7 +40,7 @@ connect, warm-up, drain) is bounded by --timeout; publishing gets its planned ti
 --timeout.
 
 With --spawn, tcpchatd is started as `tcpchatd --bind 127.0.0.1 --port 0 DAEMON OPTIONS`
-(without our --bind/--port when DAEMON OPTIONS name them), found next to this program's
+(without our --bind or --port when DAEMON OPTIONS name it), found next to this program's
 build tree unless --daemon names it, stopped with SIGTERM at the end, and must exit 0.
 
 Output: a report on stdout, or one JSON object on one line with --json. A progress line

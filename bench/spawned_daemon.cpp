@@ -11,9 +11,9 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <filesystem>
-#include <regex>
 
 #include "exit_status.hpp"
 
@@ -27,11 +27,13 @@ constexpr std::size_t tail_bytes = 16 * 1024;
 
 std::vector<std::string> daemon_argv(const std::string& path,
                                      const std::vector<std::string>& args) {
-  const bool own_listen = std::any_of(args.begin(), args.end(), [](const std::string& a) {
-    return a.starts_with("--bind") || a.starts_with("--port");
-  });
+  const auto names = [&](std::string_view option) {
+    return std::any_of(args.begin(), args.end(),
+                       [&](const std::string& a) { return a.starts_with(option); });
+  };
   std::vector<std::string> argv = {path};
-  if (!own_listen) argv.insert(argv.end(), {"--bind", "127.0.0.1", "--port", "0"});
+  if (!names("--bind")) argv.insert(argv.end(), {"--bind", "127.0.0.1"});
+  if (!names("--port")) argv.insert(argv.end(), {"--port", "0"});
   argv.insert(argv.end(), args.begin(), args.end());
   return argv;
 }
@@ -55,6 +57,32 @@ std::vector<std::string> daemon_argv(const std::string& path,
   (void)!write(STDERR_FILENO, "exec failed: ", 13);
   (void)!write(STDERR_FILENO, why, strlen(why));
   _exit(127);
+}
+
+// The endpoint in the first complete "listening on ADDR:PORT" line of `output` (IPv6 as
+// [ADDR]:PORT).
+std::optional<asio::ip::tcp::endpoint> listening_endpoint(std::string_view output) {
+  constexpr std::string_view key = "listening on ";
+  const auto at = output.find(key);
+  if (at == std::string_view::npos) return std::nullopt;
+  std::string_view line = output.substr(at + key.size());
+  const auto end = line.find('\n');
+  if (end == std::string_view::npos) return std::nullopt;
+  line = line.substr(0, std::min(end, line.find_first_of(" \t\r")));
+  const auto colon = line.rfind(':');
+  if (colon == std::string_view::npos) return std::nullopt;
+  std::string_view address = line.substr(0, colon);
+  if (address.starts_with('[') && address.ends_with(']'))
+    address = address.substr(1, address.size() - 2);
+  std::uint16_t port = 0;
+  const std::string_view digits = line.substr(colon + 1);
+  if (std::from_chars(digits.data(), digits.data() + digits.size(), port).ec != std::errc()) {
+    return std::nullopt;
+  }
+  boost::system::error_code ec;
+  const auto ip = asio::ip::make_address(std::string(address), ec);
+  if (ec) return std::nullopt;
+  return asio::ip::tcp::endpoint(ip, port);
 }
 
 int decode_status(int status) {
@@ -129,15 +157,10 @@ void SpawnedDaemon::on_read(const boost::system::error_code& ec, std::size_t n) 
 }
 
 asio::awaitable<asio::ip::tcp::endpoint> SpawnedDaemon::wait_listening(Clock::time_point deadline) {
-  static const std::regex listening(R"(listening on (\[([0-9a-fA-F:.]+)\]|([0-9.]+)):([0-9]+))");
-  std::smatch m;
-  const bool found = co_await output_waiter_.until(
-      [&] { return std::regex_search(tail_, m, listening) || output_ended_; }, deadline);
-  if (found && !m.empty()) {
-    const std::string address = m[2].matched ? m[2].str() : m[3].str();
-    co_return asio::ip::tcp::endpoint(asio::ip::make_address(address),
-                                      static_cast<std::uint16_t>(std::stoi(m[4].str())));
-  }
+  std::optional<asio::ip::tcp::endpoint> endpoint;
+  co_await output_waiter_.until(
+      [&] { return (endpoint = listening_endpoint(tail_)) || output_ended_; }, deadline);
+  if (endpoint) co_return *endpoint;
   const bool exited = !running();
   throw Failure(exit_unavailable,
                 std::string("the spawned tcpchatd ") +

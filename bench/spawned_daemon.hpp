@@ -24,8 +24,8 @@ std::string find_daemon();
 
 class SpawnedDaemon {
  public:
-  // Runs `path --bind 127.0.0.1 --port 0 args...` (without our --bind/--port when `args` names
-  // one), pinned to `cpu` if given. Throws Failure(exit_unavailable) when it cannot be run.
+  // Runs `path --bind 127.0.0.1 --port 0 args...` (without our --bind or --port when `args`
+  // names it), pinned to `cpu` if given. Throws Failure(exit_unavailable) when it cannot be run.
   SpawnedDaemon(boost::asio::io_context& io, const std::string& path,
                 const std::vector<std::string>& args, std::optional<int> cpu);
   ~SpawnedDaemon();  // SIGKILLs and reaps a daemon still running
