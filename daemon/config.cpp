@@ -25,8 +25,7 @@ bool split_number(std::string_view text, std::uint64_t& number, std::string_view
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
   if (ec != std::errc() || end == text.data()) return false;
   unit = text.substr(static_cast<std::size_t>(end - text.data()));
-  while (!unit.empty() && unit.front() == ' ')
-    unit.remove_prefix(1);
+  while (!unit.empty() && unit.front() == ' ') unit.remove_prefix(1);
   return true;
 }
 
@@ -310,8 +309,7 @@ std::string format_duration(Duration d) {
 std::string to_ini(const Config& c) {
   std::ostringstream out;
   out << "# effective tcpchatd configuration\n";
-  for (const auto& b : c.bind)
-    out << "bind = " << b << "\n";
+  for (const auto& b : c.bind) out << "bind = " << b << "\n";
   out << "port = " << c.port << "\n"
       << "max-clients = " << c.max_clients << "\n"
       << "max-message-bytes = " << c.max_message_bytes << "\n"

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <boost/asio/post.hpp>
+#include <utility>
 
 #include "history_file.hpp"
 #include "log.hpp"
@@ -40,14 +41,16 @@ void Room::detach(Session& session) {
   all_[i] = all_.back();
   all_[i]->all_index = i;
   all_.pop_back();
-  if (stopping_ && all_.empty()) sweep_timer_.cancel();
+  if (stopping_ && all_.empty()) {
+    sweep_timer_.cancel();
+    if (auto done = std::exchange(on_empty_, nullptr)) done();
+  }
 }
 
 std::vector<std::shared_ptr<Session>> Room::snapshot(const std::vector<Session*>& list) const {
   std::vector<std::shared_ptr<Session>> out;
   out.reserve(list.size());
-  for (Session* s : list)
-    out.push_back(s->shared_from_this());
+  for (Session* s : list) out.push_back(s->shared_from_this());
   return out;
 }
 
@@ -63,8 +66,7 @@ void Room::join(Session& session) {
     --first;
     bytes += (*first)->size();
   }
-  for (auto it = first; it != history_.end(); ++it)
-    session.deliver(*it);
+  for (auto it = first; it != history_.end(); ++it) session.deliver(*it);
 }
 
 void Room::leave(Session& session) {
@@ -77,8 +79,7 @@ void Room::leave(Session& session) {
 }
 
 void Room::preload(std::vector<Message> messages) {
-  for (const auto& m : messages)
-    remember(std::make_shared<const std::string>(encode(m)));
+  for (const auto& m : messages) remember(std::make_shared<const std::string>(encode(m)));
 }
 
 void Room::remember(const Frame& frame) {
@@ -113,8 +114,7 @@ void Room::publish(Session& from) {
       return;
     }
   }
-  for (const auto& m : incoming_)
-    broadcast(m, from);
+  for (const auto& m : incoming_) broadcast(m, from);
   incoming_.clear();
 }
 
@@ -125,8 +125,7 @@ void Room::broadcast(const Message& m, const Session& from) {
   if (config_.log_messages && log::enabled(log::Level::info)) {
     log::info("message from " + from.peer() + ": " + format_line(m));
   }
-  for (Session* s : sessions_)
-    s->deliver(frame);
+  for (Session* s : sessions_) s->deliver(frame);
 }
 
 void Room::schedule_flush(Session& session) {
@@ -188,8 +187,7 @@ void Room::drop(Session& session, const std::string& why) {
     drop_posted_ = false;
     auto batch = std::move(to_drop_);
     to_drop_.clear();
-    for (auto& s : batch)
-      s->close();
+    for (auto& s : batch) s->abort();
   });
 }
 
@@ -205,8 +203,7 @@ void Room::arm_sweep() {
 void Room::sweep() {
   const auto now = Clock::now();
   // Deadlines may close sessions, which changes the lists: walk a snapshot.
-  for (auto& s : snapshot(all_))
-    s->check_deadlines(now);
+  for (auto& s : snapshot(all_)) s->check_deadlines(now);
 }
 
 void Room::apply(const Config& config) {
@@ -216,24 +213,25 @@ void Room::apply(const Config& config) {
     history_.pop_front();
   }
   const Limits limits{.max_body_bytes = config_.max_message_bytes};
-  for (Session* s : sessions_)
-    s->apply_limits(limits);
+  for (Session* s : sessions_) s->apply_limits(limits);
   sweep_timer_.cancel();
   if (!stopping_) arm_sweep();
 }
 
-void Room::finish_all() {
+void Room::finish_all(std::function<void()> done) {
   stopping_ = true;
-  for (auto& s : snapshot(sessions_))
-    s->finish();
-  if (all_.empty()) sweep_timer_.cancel();
+  on_empty_ = std::move(done);
+  for (auto& s : snapshot(sessions_)) s->finish();
+  if (all_.empty()) {
+    sweep_timer_.cancel();
+    if (auto callback = std::exchange(on_empty_, nullptr)) callback();
+  }
 }
 
 void Room::close_all() {
   stopping_ = true;
   sweep_timer_.cancel();
-  for (auto& s : snapshot(all_))
-    s->close();
+  for (auto& s : snapshot(all_)) s->close();
 }
 
 }  // namespace tcpchat

@@ -6,6 +6,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -57,8 +58,9 @@ class Room {
 
   const Config& config() const { return config_; }
   void apply(const Config& config);
-  // Stops reading from every session and closes each once its queue is flushed.
-  void finish_all();
+  // Stops reading from every session and closes each once its queue is flushed; calls `done`
+  // when the last session is gone (at once if there is none).
+  void finish_all(std::function<void()> done);
   void close_all();
 
   std::uint64_t messages() const { return messages_; }
@@ -94,6 +96,7 @@ class Room {
   bool flush_posted_ = false;
   bool drop_posted_ = false;
   bool stopping_ = false;
+  std::function<void()> on_empty_;
 };
 
 }  // namespace tcpchat

@@ -109,15 +109,14 @@ void Server::on_signal(int signo) {
 void Server::shutdown(const char* why) {
   stopping_ = true;
   log::info(std::string("received ") + why + ": stopping; flushing " +
-            std::to_string(room_.size()) + " client queue(s), at most " +
+            std::to_string(room_.size()) + " client queue(s) (" +
+            std::to_string(room_.total_queued_bytes()) + " bytes queued), at most " +
             format_duration(config_.shutdown_timeout));
-  for (auto& listener : listeners_)
-    listener->stop();
+  for (auto& listener : listeners_) listener->stop();
   boost::system::error_code ignored;
   signals_.cancel(ignored);
   fsync_timer_.cancel();
   if (history_file_) history_file_->sync();
-  room_.finish_all();
   shutdown_timer_.expires_after(config_.shutdown_timeout);
   shutdown_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;
@@ -127,7 +126,7 @@ void Server::shutdown(const char* why) {
     }
     room_.close_all();
   });
-  if (room_.live() == 0) shutdown_timer_.cancel();
+  room_.finish_all([this] { shutdown_timer_.cancel(); });
 }
 
 void Server::arm_fsync() {

@@ -329,6 +329,13 @@ void Session::close() {
   boost::system::error_code ignored;
   socket_.shutdown(tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);
+  log::debug("client " + peer_ + " disconnected");
+}
+
+void Session::abort() {
+  boost::system::error_code ignored;
+  socket_.set_option(asio::socket_base::linger(true, 0), ignored);
+  close();
 }
 
 void Session::check_deadlines(SteadyTime now) {

@@ -41,6 +41,9 @@ class Session : public std::enable_shared_from_this<Session> {
   void finish();
   // Closes now, discarding the queue.
   void close();
+  // Closes with a reset, discarding what the kernel still holds for the peer too: for slow
+  // consumers, whose socket buffers would otherwise stay allocated until they read.
+  void abort();
 
   // Checks the frame, idle and write deadlines; called by the Room's periodic sweep.
   void check_deadlines(SteadyTime now);

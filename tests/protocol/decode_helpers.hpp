@@ -17,8 +17,7 @@ inline std::vector<DecodeResult> decode_all(std::string_view bytes, std::size_t 
   std::vector<DecodeResult> out;
   for (std::size_t at = 0; at < bytes.size(); at += chunk) {
     decoder.feed(bytes.substr(at, chunk));
-    while (auto r = decoder.next())
-      out.push_back(std::move(*r));
+    while (auto r = decoder.next()) out.push_back(std::move(*r));
   }
   return out;
 }

@@ -32,8 +32,7 @@ TEST_CASE("encode reproduces every recorded broadcast frame", "[encode]") {
     const auto file = test::fixtures_dir() + "/frames/" + c.name + ".broadcast.bin";
     if (std::filesystem::exists(file)) {
       std::string all;
-      for (const auto& m : c.expect_messages)
-        all += encode(m);
+      for (const auto& m : c.expect_messages) all += encode(m);
       CHECK(all == test::read_file(file));
       ++checked;
     }

@@ -18,8 +18,7 @@ std::vector<tcpchat::DecodeResult> decode_as_sent(const test::FixtureCase& c) {
   for (const std::size_t n : c.chunks) {
     decoder.feed(std::string_view(c.sent).substr(at, n));
     at += n;
-    while (auto r = decoder.next())
-      out.push_back(std::move(*r));
+    while (auto r = decoder.next()) out.push_back(std::move(*r));
   }
   return out;
 }

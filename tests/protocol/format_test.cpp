@@ -28,8 +28,7 @@ TEST_CASE("line form neutralises control characters in every field", "[format]")
 
 TEST_CASE("line form never contains a control byte", "[format]") {
   std::string all;
-  for (int c = 0; c < 0x20; ++c)
-    all.push_back(static_cast<char>(c));
+  for (int c = 0; c < 0x20; ++c) all.push_back(static_cast<char>(c));
   all += "\x7f";
   const std::string line = tcpchat::format_line({all, all, all, all});
   for (const char c : line) {

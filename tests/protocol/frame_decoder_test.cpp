@@ -21,16 +21,14 @@ std::vector<Message> sample_messages() {
       {"big", "", std::string(70000, 'x'), "d"},
   };
   for (const auto& c : test::load_cases()) {
-    for (const auto& m : c.expect_messages)
-      out.push_back(m);
+    for (const auto& m : c.expect_messages) out.push_back(m);
   }
   return out;
 }
 
 std::string frames_of(const std::vector<Message>& messages) {
   std::string all;
-  for (const auto& m : messages)
-    tcpchat::encode_to(all, m);
+  for (const auto& m : messages) tcpchat::encode_to(all, m);
   return all;
 }
 
@@ -66,8 +64,7 @@ TEST_CASE("every split point of a multi-frame buffer decodes the same", "[decode
     for (const auto part :
          {std::string_view(all).substr(0, split), std::string_view(all).substr(split)}) {
       decoder.feed(part);
-      while (auto r = decoder.next())
-        results.push_back(std::move(*r));
+      while (auto r = decoder.next()) results.push_back(std::move(*r));
     }
     REQUIRE(test::messages_of(results) == messages);
     CHECK_FALSE(decoder.in_frame());
@@ -266,7 +263,6 @@ TEST_CASE("take_unread lets a caller pause and resume between frames", "[decoder
   CHECK_FALSE(decoder.next());
   decoder.feed(kept);
   std::vector<DecodeResult> rest;
-  while (auto r = decoder.next())
-    rest.push_back(std::move(*r));
+  while (auto r = decoder.next()) rest.push_back(std::move(*r));
   CHECK(test::messages_of(rest) == std::vector<Message>{messages[1], messages[2]});
 }

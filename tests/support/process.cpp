@@ -53,20 +53,16 @@ Process::Process(std::vector<std::string> argv, ProcessOptions options) {
     const auto eq = entry.find('=');
     if (eq != std::string::npos) env[entry.substr(0, eq)] = entry.substr(eq + 1);
   }
-  for (const auto& name : options.unset_env)
-    env.erase(name);
-  for (const auto& [name, value] : options.env)
-    env[name] = value;
+  for (const auto& name : options.unset_env) env.erase(name);
+  for (const auto& [name, value] : options.env) env[name] = value;
   std::vector<std::string> env_strings;
-  for (const auto& [name, value] : env)
-    env_strings.push_back(name + "=" + value);
+  for (const auto& [name, value] : env) env_strings.push_back(name + "=" + value);
   std::vector<char*> envp;
-  for (auto& s : env_strings)
-    envp.push_back(s.data());
+  for (auto& s : env_strings) envp.push_back(s.data());
   envp.push_back(nullptr);
+  argv.insert(argv.begin(), options.wrapper.begin(), options.wrapper.end());
   std::vector<char*> args;
-  for (auto& a : argv)
-    args.push_back(a.data());
+  for (auto& a : argv) args.push_back(a.data());
   args.push_back(nullptr);
 
   posix_spawn_file_actions_t actions;
@@ -79,11 +75,14 @@ Process::Process(std::vector<std::string> argv, ProcessOptions options) {
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   }
   const auto out = (dir_.path() / "stdout").string();
-  const auto err = (dir_.path() / "stderr").string();
+  stderr_path_ = options.stderr_path.value_or(dir_.path() / "stderr");
+  const auto err = stderr_path_.string();
   posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawn_file_actions_addopen(&actions, 2, err.c_str(),
+                                   O_WRONLY | O_CREAT | (options.stderr_path ? O_APPEND : O_TRUNC),
+                                   0600);
   if (options.cwd) posix_spawn_file_actions_addchdir_np(&actions, options.cwd->c_str());
-  const int rc = posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), envp.data());
+  const int rc = posix_spawnp(&pid_, args[0], &actions, nullptr, args.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   if (in_pipe[0] >= 0) close(in_pipe[0]);
   if (rc != 0) {
@@ -126,7 +125,7 @@ std::string Process::stdout_text() const {
   return read_text_file(dir_.path() / "stdout");
 }
 std::string Process::stderr_text() const {
-  return read_text_file(dir_.path() / "stderr");
+  return read_text_file(stderr_path_);
 }
 
 bool Process::wait_stdout(std::string_view needle, std::chrono::milliseconds timeout) const {

@@ -40,6 +40,10 @@ struct ProcessOptions {
   std::vector<std::string> unset_env;      // removed from the child's environment
   bool stdin_pipe = true;                  // otherwise stdin is /dev/null
   std::optional<std::filesystem::path> cwd;
+  // Append stderr to this existing file instead of a fresh one (to know its inode beforehand).
+  std::optional<std::filesystem::path> stderr_path;
+  // A command put before argv, e.g. {"prlimit", "--nofile=32:32"}.
+  std::vector<std::string> wrapper;
 };
 
 class Process {
@@ -72,6 +76,7 @@ class Process {
   int stdin_fd_ = -1;
   std::optional<int> status_;
   TempDir dir_;
+  std::filesystem::path stderr_path_;
 };
 
 std::string read_text_file(const std::filesystem::path& path);

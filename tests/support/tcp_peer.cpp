@@ -53,6 +53,16 @@ Peer::Peer(std::uint16_t port, const std::string& host) {
 Peer::Peer(Peer&& other) noexcept
     : fd_(std::exchange(other.fd_, -1)), inbox_(std::move(other.inbox_)), eof_(other.eof_) {}
 
+Peer& Peer::operator=(Peer&& other) noexcept {
+  if (this != &other) {
+    close();
+    fd_ = std::exchange(other.fd_, -1);
+    inbox_ = std::move(other.inbox_);
+    eof_ = other.eof_;
+  }
+  return *this;
+}
+
 Peer::~Peer() {
   close();
 }
@@ -160,8 +170,7 @@ std::string Peer::read_bytes(std::size_t n, std::chrono::milliseconds timeout) {
 
 bool Peer::wait_closed(std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
-  while (!eof_ && Clock::now() < deadline)
-    fill(deadline);
+  while (!eof_ && Clock::now() < deadline) fill(deadline);
   return eof_;
 }
 
@@ -171,6 +180,27 @@ bool Peer::nothing_within(std::chrono::milliseconds quiet) {
   while (Clock::now() < deadline && fill(deadline)) {
   }
   return inbox_.size() == before;
+}
+
+}  // namespace tcpchat::test
+
+namespace tcpchat::test {
+
+std::string Peer::local_name() const {
+  sockaddr_in addr{};
+  socklen_t len = sizeof addr;
+  getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+  char text[INET_ADDRSTRLEN] = {};
+  inet_ntop(AF_INET, &addr.sin_addr, text, sizeof text);
+  return std::string(text) + ":" + std::to_string(ntohs(addr.sin_port));
+}
+
+bool sync_room(const std::vector<Peer*>& peers) {
+  const Message marker{"sync", "", "everyone is in the room", "sync"};
+  peers.back()->send_message(marker);
+  bool all = true;
+  for (Peer* p : peers) all = p->read_message() == marker && all;
+  return all;
 }
 
 }  // namespace tcpchat::test

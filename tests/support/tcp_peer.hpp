@@ -19,6 +19,7 @@ class Peer {
   explicit Peer(std::uint16_t port, const std::string& host = "127.0.0.1");
   ~Peer();
   Peer(Peer&& other) noexcept;
+  Peer& operator=(Peer&& other) noexcept;
   Peer(const Peer&) = delete;
   Peer& operator=(const Peer&) = delete;
 
@@ -44,6 +45,8 @@ class Peer {
   // True when nothing at all arrives for `quiet` (used to show a message was NOT delivered).
   bool nothing_within(std::chrono::milliseconds quiet);
   bool closed() const { return eof_; }
+  // This end's address as the daemon logs it, `127.0.0.1:PORT`.
+  std::string local_name() const;
   std::size_t buffered() const { return inbox_.size(); }
 
  private:
@@ -54,5 +57,11 @@ class Peer {
   std::string inbox_;
   bool eof_ = false;
 };
+
+// The daemon joins connections in the order it accepts them, and a connect() returns before
+// that: a message sent right away may reach the room before a newer client is in it. This has
+// the last of `peers` (the newest connection) send a message and every peer read it, so all of
+// them are in the room afterwards. Returns false if any of them did not get it.
+bool sync_room(const std::vector<Peer*>& peers);
 
 }  // namespace tcpchat::test
