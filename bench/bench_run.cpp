@@ -34,11 +34,9 @@ std::string endpoint_name(const asio::ip::tcp::endpoint& e) {
 }
 
 std::string last_lines(std::string_view text, int lines) {
-  while (!text.empty() && text.back() == '\n')
-    text.remove_suffix(1);
+  while (!text.empty() && text.back() == '\n') text.remove_suffix(1);
   std::size_t at = text.size();
-  while (lines-- > 0 && at != std::string_view::npos && at > 0)
-    at = text.rfind('\n', at - 1);
+  while (lines-- > 0 && at != std::string_view::npos && at > 0) at = text.rfind('\n', at - 1);
   return std::string(at == std::string_view::npos ? text : text.substr(at + 1));
 }
 

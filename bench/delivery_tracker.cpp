@@ -18,7 +18,7 @@ std::uint64_t mix(std::uint64_t x) {
 DeliveryTracker::DeliveryTracker(std::size_t receivers, std::size_t publishers)
     : publishers_(publishers), next_(receivers * publishers, 0), order_hash_(receivers, 0) {}
 
-void DeliveryTracker::record(std::size_t receiver, std::uint32_t publisher, std::uint64_t seq) {
+bool DeliveryTracker::record(std::size_t receiver, std::uint32_t publisher, std::uint64_t seq) {
   auto& hash = order_hash_[receiver];
   hash = hash * 0x100000001b3 + mix((std::uint64_t{publisher} << 44) ^ seq);
 
@@ -27,13 +27,14 @@ void DeliveryTracker::record(std::size_t receiver, std::uint32_t publisher, std:
   if (seq >= next) {
     if (seq > next) gaps_[stream].emplace(next, seq);
     next = seq + 1;
-    ++delivered_;
   } else if (fill_gap(stream, seq)) {
     ++reordered_;
-    ++delivered_;
   } else {
     ++duplicates_;
+    return false;
   }
+  ++delivered_;
+  return true;
 }
 
 bool DeliveryTracker::fill_gap(std::size_t stream, std::uint64_t seq) {
@@ -62,8 +63,7 @@ Tally DeliveryTracker::tally(const std::vector<std::uint64_t>& published) const 
     if (next_[stream] < sent) t.lost += sent - next_[stream];
   }
   for (const auto& [stream, gaps] : gaps_) {
-    for (const auto& [first, end] : gaps)
-      t.lost += end - first;
+    for (const auto& [first, end] : gaps) t.lost += end - first;
   }
   std::map<std::uint64_t, std::uint64_t> receivers_by_hash;
   std::uint64_t most_common = 0;

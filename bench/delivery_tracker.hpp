@@ -26,8 +26,9 @@ class DeliveryTracker {
  public:
   DeliveryTracker(std::size_t receivers, std::size_t publishers);
 
-  // `seq` must be below what `publisher` has published so far.
-  void record(std::size_t receiver, std::uint32_t publisher, std::uint64_t seq);
+  // `seq` must be below what `publisher` has published so far. True the first time `receiver`
+  // gets that message, false for a duplicate.
+  bool record(std::size_t receiver, std::uint32_t publisher, std::uint64_t seq);
 
   std::uint64_t delivered() const { return delivered_; }
   std::uint64_t anomalies() const { return duplicates_ + reordered_; }

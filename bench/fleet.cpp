@@ -177,6 +177,12 @@ void Fleet::on_readable(Connection& c, const error_code& wait_error) {
                            "): " + error.reason);
       }
     }
+    flush(c);
+    for (Connection* other : deferred_) {
+      other->flush_deferred = false;
+      flush(*other);
+    }
+    deferred_.clear();
     if (n < read_buffer_.size()) break;
   }
   wait_readable(c);
@@ -184,8 +190,22 @@ void Fleet::on_readable(Connection& c, const error_code& wait_error) {
 
 void Fleet::flush(Connection& c) {
   if (c.write_busy || c.outbox.empty() || closed_) return;
+  error_code ec;
+  const std::size_t n = c.socket.write_some(asio::buffer(c.outbox), ec);
+  if (ec && ec != asio::error::would_block) return fail(c, "failed to write: " + ec.message());
+  ++io_.writes;
+  io_.bytes_out += n;
+  c.outbox.erase(0, n);
+  if (c.outbox.empty()) return;
+  // The socket is full: wait until it takes more, gathering whatever is queued meanwhile.
   c.write_busy = true;
-  asio::post(io_context_, [this, &c] { start_write(c); });
+  start_write(c);
+}
+
+void Fleet::defer_flush(Connection& c) {
+  if (c.flush_deferred) return;
+  c.flush_deferred = true;
+  deferred_.push_back(&c);
 }
 
 void Fleet::start_write(Connection& c) {

@@ -27,7 +27,8 @@ struct Connection {
   Inbox inbox;
   std::string outbox;       // frames queued since the last write started
   std::string writing;      // the frames of the write in flight; capacity reused
-  bool write_busy = false;  // a write is in flight or posted
+  bool write_busy = false;  // an asynchronous write is in flight
+  bool flush_deferred = false;
 };
 
 struct ConnectPlan {
@@ -52,8 +53,9 @@ class Fleet {
   using OnFailure = std::function<void(const std::string&)>;
 
   // `on_data` gets every data frame of this run recognised by its bytes and `on_message` every
-  // other frame decoded, each with the time its read returned; `on_failure` gets one sentence per
-  // connection that failed (refused, closed by the daemon, protocol error).
+  // other frame decoded, each with the time its read returned; what they queue on the receiving
+  // connection is written once the frames of that read are handled. `on_failure` gets one
+  // sentence per connection that failed (refused, closed by the daemon, protocol error).
   Fleet(boost::asio::io_context& io, Waiter& waiter, const DataFrameTemplate& data_frame,
         OnData on_data, OnMessage on_message, OnFailure on_failure);
 
@@ -63,8 +65,12 @@ class Fleet {
   boost::asio::awaitable<bool> connect(const ConnectPlan& plan, std::function<bool()> stop,
                                        Clock::time_point deadline);
 
-  // Writes what `c.outbox` holds once this loop turn ends, with whatever else is queued by then.
+  // Writes what `c.outbox` holds now, as far as the socket takes it; the rest, and all queued
+  // while the socket is full, goes in one write when it has room.
   void flush(Connection& c);
+  // From a handler: flushes `c` once the frames of the read being handled are, so that what a
+  // whole read causes goes out in one write.
+  void defer_flush(Connection& c);
   // Cancels all reads and writes and closes every socket.
   void close_all();
 
@@ -91,6 +97,7 @@ class Fleet {
   ConnectPlan plan_;
   std::vector<boost::asio::ip::address> sources_;  // empty: the kernel picks the source
   std::vector<std::unique_ptr<Connection>> connections_;
+  std::vector<Connection*> deferred_;  // to flush when the current read is handled
   std::size_t next_to_open_ = 0;
   std::size_t connected_ = 0;
   std::size_t failed_ = 0;

@@ -32,8 +32,8 @@ reports the daemon's resident memory per connection.
 constexpr const char* epilogue = R"(
 Messages are chat frames whose text starts with "tcb1:<run>:<publisher>:<sequence>:<send
 time ns>:" and is padded with '.' to --size bytes. With --rate 0 each publisher keeps at
-most --window messages in flight (sent, but not yet echoed back to it), so the daemon is
-measured rather than its buffers; with --rate R the load is open loop (each message is
+most --window messages in flight (sent, but not yet received by every client), so the
+daemon is measured rather than its buffers; with --rate R the load is open loop (each message is
 sent when due, whatever the daemon does) and the report says how late the schedule ran at
 worst. Latency counts from the moment a message is queued for sending. Each phase (spawn,
 connect, warm-up, drain) is bounded by --timeout; publishing gets its planned time plus

@@ -35,8 +35,7 @@ std::optional<ProcSample> sample_process(pid_t pid) {
   if (paren == std::string::npos) return std::nullopt;
   std::istringstream fields(stat->substr(paren + 2));
   std::string skip;
-  for (int field = 3; field < 14; ++field)
-    fields >> skip;
+  for (int field = 3; field < 14; ++field) fields >> skip;
   unsigned long long utime = 0;
   unsigned long long stime = 0;
   if (!(fields >> utime >> stime)) return std::nullopt;

@@ -137,8 +137,7 @@ void print_text(std::ostream& out, const Result& r) {
     return;
   }
   out << "  result     FAILED\n";
-  for (const auto& p : r.problems)
-    out << "    - " << p << '\n';
+  for (const auto& p : r.problems) out << "    - " << p << '\n';
 }
 
 void print_json(std::ostream& out, const Result& r) {

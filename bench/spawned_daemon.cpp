@@ -111,8 +111,7 @@ SpawnedDaemon::SpawnedDaemon(asio::io_context& io, const std::string& path,
   }
   const auto argv_strings = daemon_argv(path, args);
   std::vector<char*> argv;
-  for (const auto& a : argv_strings)
-    argv.push_back(const_cast<char*>(a.c_str()));
+  for (const auto& a : argv_strings) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
 
   int fds[2];

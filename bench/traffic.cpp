@@ -41,6 +41,7 @@ Traffic::Traffic(boost::asio::io_context& io, Fleet& fleet, Waiter& waiter, cons
     Publisher& p = publishers_[i];
     p.connection = &fleet[i];
     p.message = base;
+    if (options.rate == 0) p.missing.assign(options.window, 0);
     p.quota = total == unlimited ? unlimited : total / count + (i < total % count ? 1 : 0);
   }
 }
@@ -53,8 +54,10 @@ void Traffic::start() {
     arm_schedule(started_);
     return;
   }
-  for (Publisher& p : publishers_)
+  for (Publisher& p : publishers_) {
     top_up(p);
+    fleet_.flush(*p.connection);
+  }
   if (options_.duration_s) {
     schedule_.expires_at(started_ + std::chrono::duration_cast<Clock::duration>(
                                         std::chrono::duration<double>(*options_.duration_s)));
@@ -66,8 +69,7 @@ void Traffic::start() {
 
 void Traffic::stop_publishing() {
   schedule_.cancel();
-  for (Publisher& p : publishers_)
-    p.quota = p.sent;
+  for (Publisher& p : publishers_) p.quota = p.sent;
   planned_ = published_;
   waiter_.wake();
 }
@@ -80,6 +82,8 @@ void Traffic::publish(Publisher& p, Clock::time_point now) {
   const std::size_t before = outbox.size();
   encode_to(outbox, p.message);
   if (frame_bytes_ == 0) frame_bytes_ = outbox.size() - before;
+  if (!p.missing.empty())
+    p.missing[p.sent % p.missing.size()] = static_cast<std::uint32_t>(fleet_.size());
   ++p.sent;
   ++p.in_flight;
   ++published_;
@@ -88,9 +92,7 @@ void Traffic::publish(Publisher& p, Clock::time_point now) {
 
 void Traffic::top_up(Publisher& p) {
   const auto now = Clock::now();
-  while (p.in_flight < options_.window && p.sent < p.quota)
-    publish(p, now);
-  fleet_.flush(*p.connection);
+  while (p.in_flight < options_.window && p.sent < p.quota) publish(p, now);
 }
 
 // Message n of the schedule is publisher n % P's, due n / rate seconds after the start.
@@ -128,20 +130,22 @@ void Traffic::on_data(Connection& receiver, const Stamp& stamp, Clock::time_poin
     return;
   }
   latency_.add(nanoseconds_between(epoch_, at) - stamp.sent_ns);
-  tracker_.record(receiver.index, stamp.publisher, stamp.seq);
   last_delivered_ = at;
-  if (receiver.index == stamp.publisher && options_.rate == 0) {
-    Publisher& p = publishers_[stamp.publisher];
-    if (p.in_flight > 0) --p.in_flight;
+  if (!tracker_.record(receiver.index, stamp.publisher, stamp.seq)) return;
+  Publisher& p = publishers_[stamp.publisher];
+  // Closed loop: a message leaves the window once every client has it, so at most `window`
+  // messages per publisher wait anywhere, whichever order the daemon serves its clients in.
+  if (!p.missing.empty() && --p.missing[stamp.seq % p.missing.size()] == 0) {
+    --p.in_flight;
     top_up(p);
+    fleet_.defer_flush(*p.connection);
   }
   if (all_delivered()) waiter_.wake();
 }
 
 Tally Traffic::tally() const {
   std::vector<std::uint64_t> sent;
-  for (const Publisher& p : publishers_)
-    sent.push_back(p.sent);
+  for (const Publisher& p : publishers_) sent.push_back(p.sent);
   return tracker_.tally(sent);
 }
 

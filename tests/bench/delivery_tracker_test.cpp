@@ -1,6 +1,7 @@
 #include "delivery_tracker.hpp"
 
 #include <catch2/catch.hpp>
+#include <vector>
 
 using tcpchat::bench::DeliveryTracker;
 
@@ -22,8 +23,7 @@ TEST_CASE("deliveries in order, to every receiver, are clean") {
 
 TEST_CASE("gaps, late arrivals, duplicates and missing tails are counted exactly") {
   DeliveryTracker t(1, 1);
-  for (const std::uint64_t seq : {0, 3, 1, 1, 5, 6, 6, 0})
-    t.record(0, 0, seq);
+  for (const std::uint64_t seq : {0, 3, 1, 1, 5, 6, 6, 0}) t.record(0, 0, seq);
   // 0 in order; 3 skips 1 and 2; 1 late (reordered); 1 again and 0 again are duplicates;
   // 5 skips 4; 6 twice. Published 8: 2, 4 and 7 never came.
   const auto tally = t.tally({8});

@@ -13,15 +13,13 @@ TEST_CASE("an empty histogram reports zeros") {
 
 TEST_CASE("small values are exact and large ones within 1/128, never below the truth") {
   LatencyHistogram h;
-  for (std::int64_t v = 1; v <= 100; ++v)
-    h.add(v);
+  for (std::int64_t v = 1; v <= 100; ++v) h.add(v);
   CHECK(h.percentile(50) == 50);
   CHECK(h.percentile(99) == 99);
   CHECK(h.percentile(100) == 100);
 
   LatencyHistogram big;
-  for (std::int64_t v = 1; v <= 100'000; ++v)
-    big.add(v * 1000);  // 1 us .. 100 ms
+  for (std::int64_t v = 1; v <= 100'000; ++v) big.add(v * 1000);  // 1 us .. 100 ms
   for (const double p : {50.0, 90.0, 99.0, 99.9}) {
     const double truth = p / 100.0 * 100'000 * 1000;
     INFO("p" << p);
