@@ -5,6 +5,7 @@ TCPCHAT_PACKAGES=(
   g++ cmake ninja-build pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-program-options1.81-dev
   catch2
+  libreadline-dev tmux
 )
 
 # Installs whichever of the named packages are missing, quietly; sudo when not root.

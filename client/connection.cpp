@@ -1,0 +1,188 @@
+#include "connection.hpp"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/write.hpp>
+#include <cctype>
+#include <chrono>
+#include <variant>
+
+namespace tcpchat::client {
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using boost::system::error_code;
+
+namespace {
+
+// A dead address can leave a SYN unanswered for minutes; a daemon answers loopback at once.
+constexpr std::chrono::seconds connect_timeout{10};
+
+// An error's text as the middle of a sentence: "connection refused".
+std::string lowercase_first(std::string text) {
+  if (!text.empty()) text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
+  return text;
+}
+
+// Text from the server made safe for one line of stderr: controls become spaces.
+std::string one_line(std::string text) {
+  for (char& c : text)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+  return text;
+}
+
+}  // namespace
+
+std::string endpoint_name(const std::string& host, std::uint16_t port) {
+  const bool ipv6 = host.find(':') != std::string::npos;
+  return (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
+Connection::Connection(asio::any_io_executor executor, std::string host, std::uint16_t port,
+                       Limits limits, Handlers handlers)
+    : resolver_(executor),
+      socket_(executor),
+      connect_timer_(executor),
+      host_(std::move(host)),
+      port_(port),
+      name_(endpoint_name(host_, port_)),
+      limits_(limits),
+      handlers_(std::move(handlers)),
+      decoder_(limits) {}
+
+void Connection::connect() {
+  close();
+  state_ = State::connecting;
+  timed_out_ = false;
+  decoder_ = FrameDecoder(limits_);
+  connect_timer_.expires_after(connect_timeout);
+  connect_timer_.async_wait([this, attempt = attempt_](const error_code& ec) {
+    if (ec || attempt != attempt_ || state_ != State::connecting) return;
+    timed_out_ = true;
+    resolver_.cancel();
+    error_code ignored;
+    socket_.close(ignored);
+  });
+  resolver_.async_resolve(
+      host_, std::to_string(port_), tcp::resolver::numeric_service,
+      [this, attempt = attempt_](const error_code& ec, const tcp::resolver::results_type& results) {
+        if (attempt == attempt_) on_resolved(ec, results);
+      });
+}
+
+void Connection::on_resolved(const error_code& ec, const tcp::resolver::results_type& results) {
+  if (timed_out_) {
+    return fail(ExitStatus::unavailable, "cannot connect to " + name_ + ": no answer within " +
+                                             std::to_string(connect_timeout.count()) + " s");
+  }
+  if (ec == asio::error::host_not_found) {
+    return fail(ExitStatus::host_not_found, "host name not found: " + host_);
+  }
+  if (ec) {
+    return fail(ExitStatus::host_not_found,
+                "cannot resolve " + host_ + ": " + lowercase_first(ec.message()));
+  }
+  asio::async_connect(socket_, results,
+                      [this, attempt = attempt_](const error_code& ec, const tcp::endpoint&) {
+                        if (attempt == attempt_) on_connect(ec);
+                      });
+}
+
+void Connection::on_connect(const error_code& ec) {
+  connect_timer_.cancel();
+  if (timed_out_) {
+    return fail(ExitStatus::unavailable, "cannot connect to " + name_ + ": no answer within " +
+                                             std::to_string(connect_timeout.count()) + " s");
+  }
+  if (ec == asio::error::connection_refused) {
+    return fail(ExitStatus::unavailable,
+                "cannot connect to " + name_ + ": connection refused — is tcpchatd running?");
+  }
+  if (ec) {
+    return fail(ExitStatus::unavailable,
+                "cannot connect to " + name_ + ": " + lowercase_first(ec.message()));
+  }
+  error_code ignored;
+  socket_.set_option(tcp::no_delay(true), ignored);
+  state_ = State::connected;
+  do_read();
+  do_write();
+  handlers_.on_connected();
+}
+
+void Connection::send(std::string frame) {
+  queued_.push_back(std::move(frame));
+  do_write();
+}
+
+void Connection::close() {
+  ++attempt_;
+  state_ = State::idle;
+  resolver_.cancel();
+  connect_timer_.cancel();
+  error_code ignored;
+  socket_.shutdown(tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+  // Closing cancelled the write in flight: its buffers are no longer read.
+  queued_.clear();
+  writing_.clear();
+  write_buffers_.clear();
+}
+
+void Connection::do_read() {
+  socket_.async_read_some(asio::buffer(read_buffer_),
+                          [this, attempt = attempt_](const error_code& ec, std::size_t n) {
+                            if (attempt == attempt_) on_read(ec, n);
+                          });
+}
+
+void Connection::on_read(const error_code& ec, std::size_t n) {
+  if (ec) return lost(ec);
+  const auto attempt = attempt_;
+  decoder_.feed({read_buffer_.data(), n});
+  while (auto result = decoder_.next()) {
+    if (const auto* error = std::get_if<ProtocolError>(&*result)) {
+      return fail(ExitStatus::server_error, "the server sent a malformed frame: " + error->reason);
+    }
+    const auto& m = std::get<Message>(*result);
+    if (m.client_name == "@SERVER") {
+      return fail(ExitStatus::server_error,
+                  "the server reported " + one_line(m.subject) + ": " + one_line(m.message));
+    }
+    handlers_.on_message(m);
+    if (attempt != attempt_) return;  // the handler closed the connection
+  }
+  do_read();
+}
+
+void Connection::do_write() {
+  if (state_ != State::connected || !writing_.empty() || queued_.empty()) return;
+  writing_.swap(queued_);  // swapping keeps each string's bytes where they are
+  for (const auto& frame : writing_)
+    write_buffers_.push_back(asio::buffer(frame));
+  asio::async_write(socket_, write_buffers_,
+                    [this, attempt = attempt_](const error_code& ec, std::size_t) {
+                      if (attempt == attempt_) on_write(ec);
+                    });
+}
+
+void Connection::on_write(const error_code& ec) {
+  if (ec) return lost(ec);
+  writing_.clear();
+  write_buffers_.clear();
+  do_write();
+}
+
+void Connection::lost(const error_code& ec) {
+  if (ec == asio::error::eof) {
+    return fail(ExitStatus::connection_lost,
+                "connection to " + name_ + " lost: the server closed it");
+  }
+  fail(ExitStatus::connection_lost,
+       "connection to " + name_ + " lost: " + lowercase_first(ec.message()));
+}
+
+void Connection::fail(ExitStatus status, std::string sentence) {
+  close();
+  handlers_.on_failed({status, std::move(sentence)});
+}
+
+}  // namespace tcpchat::client
