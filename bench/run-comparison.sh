@@ -13,6 +13,8 @@
 #     PEERS="redis nats tcpchat"      for run-anchors.sh
 #     ANCHORS=1 BENCH=1               0 skips that part (the table uses what $OUT holds)
 #     OUT=/tmp/tcpchat-perf-<time>
+#     REDIS_PORT NATS_PORT TCPCHAT_PORT  passed on to run-anchors.sh (17001, 17002, 17004): pick
+#                                     others when someone else may be running the anchors too
 # Needs redis-server and nats-server on PATH (Debian packages), python3 and taskset.
 set -u
 for kv in "$@"; do

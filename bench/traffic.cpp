@@ -82,10 +82,11 @@ void Traffic::publish(Publisher& p, Clock::time_point now) {
   const std::size_t before = outbox.size();
   encode_to(outbox, p.message);
   if (frame_bytes_ == 0) frame_bytes_ = outbox.size() - before;
-  if (!p.missing.empty())
+  if (!p.missing.empty()) {
     p.missing[p.sent % p.missing.size()] = static_cast<std::uint32_t>(fleet_.size());
+    ++p.in_flight;
+  }
   ++p.sent;
-  ++p.in_flight;
   ++published_;
   last_published_ = now;
 }

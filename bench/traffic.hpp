@@ -55,8 +55,9 @@ class Traffic {
     Message message;  // reused: only its text changes
     std::uint64_t sent = 0;
     std::uint64_t quota = 0;
-    std::size_t in_flight = 0;  // sent, not yet received by every client
-    // With --rate 0: for message seq, the clients yet to receive it at [seq % window].
+    // With --rate 0: messages sent but not yet received by every client, and for message seq
+    // the clients yet to receive it at [seq % window].
+    std::size_t in_flight = 0;
     std::vector<std::uint32_t> missing;
   };
 
