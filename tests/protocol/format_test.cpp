@@ -73,3 +73,18 @@ TEST_CASE("UTF-8 validation", "[format]") {
   CHECK_FALSE(tcpchat::is_valid_utf8("\xf4\x90\x80\x80"));  // past U+10FFFF
   CHECK_FALSE(tcpchat::is_valid_utf8("\x80"));              // lone continuation byte
 }
+
+TEST_CASE("UTF-8 validation around the eight-byte ASCII fast path", "[format]") {
+  const std::string ascii(37, 'a');
+  for (std::size_t at = 0; at <= ascii.size(); ++at) {
+    INFO("bad byte at " << at);
+    std::string bad = ascii;
+    bad.insert(at, "\xff");
+    CHECK_FALSE(tcpchat::is_valid_utf8(bad));
+    std::string good = ascii;
+    good.insert(at, "ç");
+    CHECK(tcpchat::is_valid_utf8(good));
+    std::string truncated = ascii.substr(0, at) + "\xe4\xbd";
+    CHECK_FALSE(tcpchat::is_valid_utf8(truncated));
+  }
+}
