@@ -186,6 +186,9 @@ void Session::throttle() {
 void Session::deliver(const Frame& frame) {
   if (state_ == State::closed || doomed) return;
   if (head_ == queue_.size()) last_write_progress_ = room_.now();
+  // Grow geometrically from a useful size: a busy room appends many frames per turn.
+  if (queue_.size() == queue_.capacity())
+    queue_.reserve(std::max<std::size_t>(16, queue_.size() * 2));
   queue_.push_back(frame);
   queued_bytes_ += frame->size();
   room_.queued(*this, static_cast<std::ptrdiff_t>(frame->size()));
@@ -279,8 +282,8 @@ void Session::release_queue() {
 }
 
 void Session::clear_queue() {
-  // Keep a small block for the next burst; give back what a backlog made large.
-  if (queue_.capacity() > 16) {
+  // Keep a block for the next burst (1 KiB at most); give back what a backlog made large.
+  if (queue_.capacity() > 64) {
     decltype(queue_)().swap(queue_);
   } else {
     queue_.clear();
