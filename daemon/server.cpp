@@ -2,6 +2,8 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <csignal>
+#include <map>
+#include <sstream>
 
 #include "exit_codes.hpp"
 #include "log.hpp"
@@ -41,11 +43,22 @@ std::string peer_name(const tcp::socket& socket) {
   return ec ? std::string("unknown peer") : endpoint_name(endpoint);
 }
 
-template <class T>
-void report_change(std::string& changes, const char* name, const T& before, const T& after) {
-  if (before == after) return;
-  if (!changes.empty()) changes += ", ";
-  changes += name;
+// Settings by name, as --check-config prints them (a repeated key such as bind is joined).
+std::map<std::string, std::string> settings_of(const Config& config) {
+  std::map<std::string, std::string> out;
+  std::istringstream ini(to_ini(config));
+  for (std::string line; std::getline(ini, line);) {
+    const auto eq = line.find(" = ");
+    if (line.empty() || line[0] == '#' || eq == std::string::npos) continue;
+    auto& value = out[line.substr(0, eq)];
+    if (!value.empty()) value += ",";
+    value += line.substr(eq + 3);
+  }
+  return out;
+}
+
+bool needs_restart(const std::string& name) {
+  return name == "bind" || name == "port" || name == "history-file";
 }
 
 }  // namespace
@@ -176,28 +189,15 @@ void Server::reload() {
     return;
   }
   const Config& next = inv.config;
-  std::string changed;
-  report_change(changed, "max-clients", config_.max_clients, next.max_clients);
-  report_change(changed, "max-message-bytes", config_.max_message_bytes, next.max_message_bytes);
-  report_change(changed, "max-queue-bytes", config_.max_queue_bytes, next.max_queue_bytes);
-  report_change(changed, "max-total-queue-bytes", config_.max_total_queue_bytes,
-                next.max_total_queue_bytes);
-  report_change(changed, "write-timeout", config_.write_timeout, next.write_timeout);
-  report_change(changed, "frame-timeout", config_.frame_timeout, next.frame_timeout);
-  report_change(changed, "idle-timeout", config_.idle_timeout, next.idle_timeout);
-  report_change(changed, "rate-limit", config_.rate_limit, next.rate_limit);
-  report_change(changed, "burst", config_.burst, next.burst);
-  report_change(changed, "history", config_.history, next.history);
-  report_change(changed, "history-fsync", config_.history_fsync, next.history_fsync);
-  report_change(changed, "history-file-max-bytes", config_.history_file_max_bytes,
-                next.history_file_max_bytes);
-  report_change(changed, "shutdown-timeout", config_.shutdown_timeout, next.shutdown_timeout);
-  report_change(changed, "log-level", config_.log_level, next.log_level);
-  report_change(changed, "log-messages", config_.log_messages, next.log_messages);
-  std::string needs_restart;
-  report_change(needs_restart, "bind", config_.bind, next.bind);
-  report_change(needs_restart, "port", config_.port, next.port);
-  report_change(needs_restart, "history-file", config_.history_file, next.history_file);
+  std::string changed, restart;
+  const auto before = settings_of(config_);
+  for (const auto& [name, value] : settings_of(next)) {
+    const std::string& old = before.at(name);
+    if (value == old) continue;
+    std::string& list = needs_restart(name) ? restart : changed;
+    if (!list.empty()) list += ", ";
+    list += name + " " + old + " -> " + value;
+  }
 
   // Settings that need a restart keep their running values.
   Config applied = next;
@@ -216,8 +216,8 @@ void Server::reload() {
   arm_fsync();
   log::info("SIGHUP: reloaded the configuration; changed: " +
             (changed.empty() ? std::string("nothing") : changed));
-  if (!needs_restart.empty()) {
-    log::warning("SIGHUP: " + needs_restart + " changed; that takes a restart to apply");
+  if (!restart.empty()) {
+    log::warning("SIGHUP: not applied, a restart is needed: " + restart);
   }
 }
 

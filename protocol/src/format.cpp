@@ -2,6 +2,7 @@
 
 #include <ctime>
 
+#include "escape.hpp"
 #include "tcpchat/encode.hpp"
 
 namespace tcpchat {
@@ -10,42 +11,16 @@ namespace {
 // Appends `s` with every control character (C0, DEL, C1) replaced by its JSON escape; with
 // `keep_newlines`, `\n` stays a real line break (the block form shows multi-line messages).
 void append_displayable(std::string& out, std::string_view s, bool keep_newlines = false) {
-  static constexpr char hex[] = "0123456789abcdef";
-  auto escape_code = [&](unsigned code) {
-    out += "\\u00";
-    out.push_back(hex[code >> 4]);
-    out.push_back(hex[code & 0xf]);
-  };
   for (std::size_t i = 0; i < s.size(); ++i) {
     const auto c = static_cast<unsigned char>(s[i]);
     if (c == '\n' && keep_newlines) {
       out.push_back('\n');
-    } else if (c < 0x20) {
-      switch (c) {
-        case '\n':
-          out += "\\n";
-          break;
-        case '\r':
-          out += "\\r";
-          break;
-        case '\t':
-          out += "\\t";
-          break;
-        case '\b':
-          out += "\\b";
-          break;
-        case '\f':
-          out += "\\f";
-          break;
-        default:
-          escape_code(c);
-      }
-    } else if (c == 0x7f) {
-      escape_code(c);
+    } else if (c < 0x20 || c == 0x7f) {
+      detail::append_escape(out, c);
     } else if (c == 0xc2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) >= 0x80 &&
                static_cast<unsigned char>(s[i + 1]) <= 0x9f) {
       // U+0080..U+009F: C1 controls, of which U+009B is a one-byte CSI to some terminals.
-      escape_code(static_cast<unsigned char>(s[i + 1]));
+      detail::append_escape(out, static_cast<unsigned char>(s[i + 1]));
       ++i;
     } else {
       out.push_back(static_cast<char>(c));

@@ -73,3 +73,19 @@ TEST_CASE("UTF-8 validation", "[format]") {
   CHECK_FALSE(tcpchat::is_valid_utf8("\xf4\x90\x80\x80"));  // past U+10FFFF
   CHECK_FALSE(tcpchat::is_valid_utf8("\x80"));              // lone continuation byte
 }
+
+TEST_CASE("UTF-8 validation around the eight-byte ASCII fast path", "[format]") {
+  const std::string ascii(37, 'a');
+  auto with = [&](std::size_t at, std::string_view inserted, bool keep_tail) {
+    std::string out(ascii, 0, at);
+    out.append(inserted);
+    if (keep_tail) out.append(ascii, at);
+    return out;
+  };
+  for (std::size_t at = 0; at <= ascii.size(); ++at) {
+    INFO("inserted at " << at);
+    CHECK_FALSE(tcpchat::is_valid_utf8(with(at, "\xff", true)));
+    CHECK(tcpchat::is_valid_utf8(with(at, "ç", true)));
+    CHECK_FALSE(tcpchat::is_valid_utf8(with(at, "\xe4\xbd", false)));
+  }
+}

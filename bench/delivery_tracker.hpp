@@ -1,0 +1,52 @@
+#pragma once
+
+// What every receiver must see: each publisher's messages once each, in publication order, and the
+// same total order as every other receiver.
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <unordered_map>
+#include <vector>
+
+namespace tcpchat::bench {
+
+struct Tally {
+  std::uint64_t delivered = 0;   // distinct (receiver, message) pairs
+  std::uint64_t lost = 0;        // published, never received
+  std::uint64_t duplicates = 0;  // received again
+  std::uint64_t reordered = 0;   // received after a later message of the same publisher
+  // Receivers whose sequence of messages differs from the most common one.
+  std::uint64_t order_divergent_receivers = 0;
+};
+
+// Per receiver and publisher it keeps the next expected sequence number and, only when something
+// went missing, the gaps below it: constant memory per stream while all is well.
+class DeliveryTracker {
+ public:
+  DeliveryTracker(std::size_t receivers, std::size_t publishers);
+
+  // `seq` must be below what `publisher` has published so far. True the first time `receiver`
+  // gets that message, false for a duplicate.
+  bool record(std::size_t receiver, std::uint32_t publisher, std::uint64_t seq);
+
+  std::uint64_t delivered() const { return delivered_; }
+  std::uint64_t anomalies() const { return duplicates_ + reordered_; }
+  // `published[p]`: how many messages publisher p sent in all.
+  Tally tally(const std::vector<std::uint64_t>& published) const;
+
+ private:
+  using Gaps = std::map<std::uint64_t, std::uint64_t>;  // [first, end) ranges not yet received
+
+  bool fill_gap(std::size_t stream, std::uint64_t seq);
+
+  std::size_t publishers_;
+  std::vector<std::uint64_t> next_;  // [receiver * publishers + publisher]
+  std::unordered_map<std::size_t, Gaps> gaps_;
+  std::vector<std::uint64_t> order_hash_;  // per receiver, over every message in arrival order
+  std::uint64_t delivered_ = 0;
+  std::uint64_t duplicates_ = 0;
+  std::uint64_t reordered_ = 0;
+};
+
+}  // namespace tcpchat::bench

@@ -1,0 +1,244 @@
+#include "fleet.hpp"
+
+#include <netinet/in.h>
+#include <sys/resource.h>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+#include <fstream>
+#include <variant>
+
+#include "exit_status.hpp"
+
+namespace tcpchat::bench {
+namespace {
+
+namespace asio = boost::asio;
+using boost::system::error_code;
+
+// Connections beyond what the open-file limit allows fail with EMFILE half-way through a run:
+// raise the limit up front (the hard one too when we may) or refuse clearly.
+void ensure_fd_limit(std::size_t needed) {
+  rlimit now{};
+  getrlimit(RLIMIT_NOFILE, &now);
+  if (now.rlim_cur >= needed) return;
+  rlimit wanted = now;
+  wanted.rlim_cur = needed;
+  wanted.rlim_max = std::max<rlim_t>(now.rlim_max, needed);
+  if (setrlimit(RLIMIT_NOFILE, &wanted) == 0) return;
+  if (now.rlim_max >= needed) {
+    wanted.rlim_max = now.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &wanted) == 0) return;
+  }
+  throw Failure(exit_failed, std::to_string(needed) + " open files are needed, but the limit is " +
+                                 std::to_string(now.rlim_max) +
+                                 " and cannot be raised (ulimit -Hn; run as root or raise it in "
+                                 "limits.conf)");
+}
+
+std::size_t ephemeral_port_count() {
+  std::ifstream in("/proc/sys/net/ipv4/ip_local_port_range");
+  std::size_t low = 32768;
+  std::size_t high = 60999;
+  in >> low >> high;
+  return high > low ? high - low + 1 : 1;
+}
+
+// Each source address has its own ephemeral ports toward one daemon port; use half of them per
+// address so that other programs on the machine keep some.
+std::vector<asio::ip::address> pick_sources(const asio::ip::tcp::endpoint& target,
+                                            std::size_t count, std::size_t requested) {
+  const bool loopback_v4 = target.address().is_v4() && target.address().is_loopback();
+  if (!loopback_v4) {
+    if (requested > 1) {
+      throw Failure(exit_usage, "--source-addresses needs a daemon on 127.0.0.0/8, not " +
+                                    target.address().to_string());
+    }
+    return {};
+  }
+  const std::size_t per_source = std::max<std::size_t>(1, ephemeral_port_count() / 2);
+  const std::size_t k = requested != 0 ? requested : (count + per_source - 1) / per_source;
+  if (k <= 1) return {};
+  std::vector<asio::ip::address> sources;
+  for (std::size_t i = 0; i < k; ++i) {
+    sources.emplace_back(asio::ip::address_v4(0x7f000001u + static_cast<std::uint32_t>(i)));
+  }
+  return sources;
+}
+
+std::string hint(const error_code& ec) {
+  if (ec == asio::error::address_in_use || ec.value() == EADDRNOTAVAIL) {
+    return " (out of ephemeral ports: use more --source-addresses)";
+  }
+  if (ec == asio::error::no_descriptors) return " (out of file descriptors)";
+  return "";
+}
+
+}  // namespace
+
+Fleet::Fleet(asio::io_context& io, Waiter& waiter, const DataFrameTemplate& data_frame,
+             OnData on_data, OnMessage on_message, OnFailure on_failure)
+    : io_context_(io),
+      waiter_(waiter),
+      data_frame_(data_frame),
+      on_data_(std::move(on_data)),
+      on_message_(std::move(on_message)),
+      on_failure_(std::move(on_failure)) {}
+
+asio::awaitable<bool> Fleet::connect(const ConnectPlan& plan, std::function<bool()> stop,
+                                     Clock::time_point deadline) {
+  plan_ = plan;
+  ensure_fd_limit(plan.count + 64);
+  sources_ = pick_sources(plan.target, plan.count, plan.source_addresses);
+  connections_.reserve(plan.count);
+  for (std::size_t i = 0; i < plan.count; ++i)
+    connections_.push_back(std::make_unique<Connection>(io_context_, i, data_frame_));
+
+  next_to_open_ = 1;
+  start_connect(*connections_[0]);
+  const bool answered =
+      co_await waiter_.until([&] { return connected_ > 0 || !first_error_.empty(); }, deadline);
+  if (connected_ == 0) {
+    close_all();
+    throw Failure(exit_unavailable, "cannot connect to " + plan.target_name + ": " +
+                                        (answered ? first_error_ : "no answer in time") +
+                                        " — is tcpchatd running?");
+  }
+  while (next_to_open_ < plan.count && next_to_open_ <= plan.concurrency)
+    start_connect(*connections_[next_to_open_++]);
+  co_return co_await waiter_.until(
+      [&] { return connected_ == plan.count || failed_ > 0 || stop(); }, deadline) &&
+      connected_ == plan.count;
+}
+
+void Fleet::start_connect(Connection& c) {
+  error_code ec;
+  c.socket.open(plan_.target.protocol(), ec);
+  if (!ec && !sources_.empty()) {
+    // Let connect() pick the port per destination, so each source address has its full range.
+    const int one = 1;
+    setsockopt(c.socket.native_handle(), IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+    c.socket.bind({sources_[c.index % sources_.size()], 0}, ec);
+  }
+  if (ec) {
+    asio::post(io_context_, [this, &c, ec] { on_connect(c, ec); });
+    return;
+  }
+  c.socket.async_connect(plan_.target, [this, &c](const error_code& e) { on_connect(c, e); });
+}
+
+void Fleet::on_connect(Connection& c, const error_code& ec) {
+  if (closed_ || ec == asio::error::operation_aborted) return;
+  if (ec) {
+    if (c.index == 0) {
+      first_error_ = ec.message();
+      waiter_.wake();
+    } else {
+      fail(c, "could not connect to " + plan_.target_name + ": " + ec.message() + hint(ec));
+    }
+    return;
+  }
+  error_code ignored;
+  c.socket.set_option(asio::ip::tcp::no_delay(true), ignored);
+  c.socket.non_blocking(true, ignored);
+  ++connected_;
+  wait_readable(c);
+  if (c.index > 0 && next_to_open_ < plan_.count) start_connect(*connections_[next_to_open_++]);
+  if (c.index == 0 || connected_ == plan_.count) waiter_.wake();
+}
+
+void Fleet::wait_readable(Connection& c) {
+  c.socket.async_wait(asio::ip::tcp::socket::wait_read,
+                      [this, &c](const error_code& ec) { on_readable(c, ec); });
+}
+
+void Fleet::on_readable(Connection& c, const error_code& wait_error) {
+  if (closed_ || wait_error == asio::error::operation_aborted) return;
+  if (wait_error) return fail(c, "failed while waiting to read: " + wait_error.message());
+  // A few reads per wake-up, so one busy connection cannot starve the others.
+  for (int reads = 0; reads < 4; ++reads) {
+    error_code ec;
+    const std::size_t n = c.socket.read_some(asio::buffer(read_buffer_), ec);
+    if (ec == asio::error::would_block) break;
+    if (ec == asio::error::eof) return fail(c, "was closed by the daemon");
+    if (ec) return fail(c, "failed to read: " + ec.message());
+    const auto at = Clock::now();
+    ++io_.reads;
+    io_.bytes_in += n;
+    c.inbox.feed({read_buffer_.data(), n});
+    while (auto received = c.inbox.next()) {
+      if (const auto* stamp = std::get_if<Stamp>(&*received)) {
+        on_data_(c, *stamp, at);
+      } else if (auto* message = std::get_if<Message>(&*received)) {
+        on_message_(c, std::move(*message), at);
+      } else {
+        const auto& error = std::get<ProtocolError>(*received);
+        return fail(c, "received an invalid frame (" + std::string(to_string(error.kind)) +
+                           "): " + error.reason);
+      }
+    }
+    flush(c);
+    for (Connection* other : deferred_) {
+      other->flush_deferred = false;
+      flush(*other);
+    }
+    deferred_.clear();
+    if (n < read_buffer_.size()) break;
+  }
+  wait_readable(c);
+}
+
+void Fleet::flush(Connection& c) {
+  if (c.write_busy || c.outbox.empty() || closed_) return;
+  error_code ec;
+  const std::size_t n = c.socket.write_some(asio::buffer(c.outbox), ec);
+  if (ec && ec != asio::error::would_block) return fail(c, "failed to write: " + ec.message());
+  ++io_.writes;
+  io_.bytes_out += n;
+  c.outbox.erase(0, n);
+  if (c.outbox.empty()) return;
+  // The socket is full: wait until it takes more, gathering whatever is queued meanwhile.
+  c.write_busy = true;
+  start_write(c);
+}
+
+void Fleet::defer_flush(Connection& c) {
+  if (c.flush_deferred) return;
+  c.flush_deferred = true;
+  deferred_.push_back(&c);
+}
+
+void Fleet::start_write(Connection& c) {
+  if (closed_) return;
+  std::swap(c.outbox, c.writing);
+  ++io_.writes;
+  io_.bytes_out += c.writing.size();
+  asio::async_write(c.socket, asio::buffer(c.writing),
+                    [this, &c](const error_code& ec, std::size_t) {
+                      if (closed_ || ec == asio::error::operation_aborted) return;
+                      if (ec) return fail(c, "failed to write: " + ec.message());
+                      c.writing.clear();
+                      if (c.outbox.empty()) {
+                        c.write_busy = false;
+                      } else {
+                        start_write(c);
+                      }
+                    });
+}
+
+void Fleet::fail(Connection& c, const std::string& what) {
+  if (closed_) return;
+  ++failed_;
+  on_failure_("connection #" + std::to_string(c.index) + " " + what);
+  waiter_.wake();
+}
+
+void Fleet::close_all() {
+  closed_ = true;
+  for (auto& c : connections_) {
+    error_code ignored;
+    c->socket.close(ignored);
+  }
+}
+
+}  // namespace tcpchat::bench

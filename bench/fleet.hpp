@@ -1,0 +1,110 @@
+#pragma once
+
+// The bench's client connections: set up in bounded concurrent batches, read in big chunks into
+// one buffer shared by all, written with every frame queued during a loop turn gathered into one
+// write.
+
+#include <array>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "inbox.hpp"
+#include "waiter.hpp"
+
+namespace tcpchat::bench {
+
+struct Connection {
+  Connection(boost::asio::io_context& io, std::size_t index, const DataFrameTemplate& data_frame)
+      : index(index), socket(io), inbox(data_frame) {}
+
+  const std::size_t index;
+  boost::asio::ip::tcp::socket socket;
+  Inbox inbox;
+  std::string outbox;       // frames queued since the last write started
+  std::string writing;      // the frames of the write in flight; capacity reused
+  bool write_busy = false;  // an asynchronous write is in flight
+  bool flush_deferred = false;
+};
+
+struct ConnectPlan {
+  boost::asio::ip::tcp::endpoint target;
+  std::string target_name;  // HOST:PORT as the user gave it, for messages
+  std::size_t count = 0;
+  std::size_t concurrency = 1;
+  std::size_t source_addresses = 0;  // 0: as many 127.0.0.x as `count` needs (loopback only)
+};
+
+struct IoCounters {
+  std::uint64_t reads = 0;
+  std::uint64_t bytes_in = 0;
+  std::uint64_t writes = 0;
+  std::uint64_t bytes_out = 0;
+};
+
+class Fleet {
+ public:
+  using OnData = std::function<void(Connection&, const Stamp&, Clock::time_point)>;
+  using OnMessage = std::function<void(Connection&, Message&&, Clock::time_point)>;
+  using OnFailure = std::function<void(const std::string&)>;
+
+  // `on_data` gets every data frame of this run recognised by its bytes and `on_message` every
+  // other frame decoded, each with the time its read returned; what they queue on the receiving
+  // connection is written once the frames of that read are handled. `on_failure` gets one
+  // sentence per connection that failed (refused, closed by the daemon, protocol error).
+  Fleet(boost::asio::io_context& io, Waiter& waiter, const DataFrameTemplate& data_frame,
+        OnData on_data, OnMessage on_message, OnFailure on_failure);
+
+  // Opens plan.count connections, each reading as soon as it is up. The first one is opened
+  // alone: when it fails the daemon is not there (Failure exit_unavailable). False when a later
+  // one failed (reported through on_failure), `stop()` is true, or `deadline` passed.
+  boost::asio::awaitable<bool> connect(const ConnectPlan& plan, std::function<bool()> stop,
+                                       Clock::time_point deadline);
+
+  // Writes what `c.outbox` holds now, as far as the socket takes it; the rest, and all queued
+  // while the socket is full, goes in one write when it has room.
+  void flush(Connection& c);
+  // From a handler: flushes `c` once the frames of the read being handled are, so that what a
+  // whole read causes goes out in one write.
+  void defer_flush(Connection& c);
+  // Cancels all reads and writes and closes every socket.
+  void close_all();
+
+  std::size_t size() const { return connections_.size(); }
+  std::size_t connected() const { return connected_; }
+  std::size_t source_addresses() const { return sources_.size(); }
+  Connection& operator[](std::size_t i) { return *connections_[i]; }
+  const IoCounters& io() const { return io_; }
+
+ private:
+  void start_connect(Connection& c);
+  void on_connect(Connection& c, const boost::system::error_code& ec);
+  void wait_readable(Connection& c);
+  void on_readable(Connection& c, const boost::system::error_code& ec);
+  void start_write(Connection& c);
+  void fail(Connection& c, const std::string& what);
+
+  boost::asio::io_context& io_context_;
+  Waiter& waiter_;
+  const DataFrameTemplate& data_frame_;
+  OnData on_data_;
+  OnMessage on_message_;
+  OnFailure on_failure_;
+  ConnectPlan plan_;
+  std::vector<boost::asio::ip::address> sources_;  // empty: the kernel picks the source
+  std::vector<std::unique_ptr<Connection>> connections_;
+  std::vector<Connection*> deferred_;  // to flush when the current read is handled
+  std::size_t next_to_open_ = 0;
+  std::size_t connected_ = 0;
+  std::size_t failed_ = 0;
+  bool closed_ = false;
+  std::string first_error_;  // of connection #0, which tells whether the daemon is there at all
+  std::array<char, 256 * 1024> read_buffer_;
+  IoCounters io_;
+};
+
+}  // namespace tcpchat::bench

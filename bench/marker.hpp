@@ -1,0 +1,48 @@
+#pragma once
+
+// The text of the bench's messages: who sent it, its place in that sender's sequence, when.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace tcpchat::bench {
+
+// A data message's identity. `sent_ns` is steady-clock nanoseconds since the run's epoch.
+struct Stamp {
+  std::uint32_t publisher = 0;
+  std::uint64_t seq = 0;
+  std::int64_t sent_ns = 0;
+};
+
+enum class TextKind {
+  data,       // "tcb1:<run>:<publisher>:<seq>:<sent ns>:" padded with '.'
+  warm_up,    // "tcb1:<run>:w:<client>:"
+  malformed,  // this run's prefix, but not a well-formed marker after it
+  foreign,    // anything else: another run's messages, other users', the daemon's own
+};
+
+struct ParsedText {
+  TextKind kind = TextKind::foreign;
+  Stamp stamp;                   // for data
+  std::size_t marker_bytes = 0;  // for data: where the padding starts
+};
+
+// Writes and reads the marker of one run, identified by a random id so that two runs against one
+// daemon, or a replayed history, cannot be confused with this one.
+class MarkerCodec {
+ public:
+  explicit MarkerCodec(std::uint32_t run_id);
+
+  // Replaces `out` with the data text for `stamp`, padded to `size` bytes (the marker alone when
+  // it is longer). Reuses `out`'s capacity.
+  void write_data(std::string& out, const Stamp& stamp, std::size_t size) const;
+  void write_warm_up(std::string& out, std::size_t client) const;
+  ParsedText parse(std::string_view text) const;
+
+ private:
+  std::string prefix_;  // "tcb1:<run id as 8 hex digits>:"
+};
+
+}  // namespace tcpchat::bench

@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# run-comparison.sh - the measurements of docs/performance.md in one go:
+#   1. ../shared/bench/run-anchors.sh: redis-server, nats-server and tcpchatd under the independent
+#      fanout generator, each server fresh per run, pinned to CPU 0 and fanout to CPU 1;
+#   2. tcpchat-bench --spawn on the same scenarios, pinned the same way, with message logging off
+#      (--quiet) and, for S1 and S2, on;
+#   3. a Markdown table of the medians, $OUT/table.md.
+#
+#   bench/run-comparison.sh [KEY=VALUE]...
+#     BUILD=build/release             where tcpchatd and tcpchat-bench are (run from the checkout)
+#     REPS=3                          runs per scenario and peer (medians are reported)
+#     SCENARIOS="S1 S2 S3 S3L S4"
+#     PEERS="redis nats tcpchat"      for run-anchors.sh
+#     ANCHORS=1 BENCH=1               0 skips that part (the table uses what $OUT holds)
+#     OUT=/tmp/tcpchat-perf-<time>
+#     REDIS_PORT NATS_PORT TCPCHAT_PORT  passed on to run-anchors.sh (17001, 17002, 17004): pick
+#                                     others when someone else may be running the anchors too
+# Needs redis-server and nats-server on PATH (Debian packages), python3 and taskset.
+set -u
+for kv in "$@"; do
+  case "$kv" in
+    *=*) export "${kv%%=*}=${kv#*=}" ;;
+    *) echo "usage: $0 [KEY=VALUE]..." >&2; exit 64 ;;
+  esac
+done
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=$(cd "$ROOT" && cd "${BUILD:-build/release}" && pwd) || exit 66
+REPS=${REPS:-3}
+SCENARIOS=${SCENARIOS:-"S1 S2 S3 S3L S4"}
+PEERS=${PEERS:-"redis nats tcpchat"}
+ANCHORS=${ANCHORS:-1}
+BENCH=${BENCH:-1}
+OUT=${OUT:-/tmp/tcpchat-perf-$(date -u +%Y%m%dT%H%M%SZ)}
+ANCHORS_SCRIPT="$ROOT/../shared/bench/run-anchors.sh"
+DAEMON="$BUILD/daemon/tcpchatd"
+BENCH_BIN="$BUILD/bench/tcpchat-bench"
+for f in "$DAEMON" "$BENCH_BIN"; do
+  [ -x "$f" ] || { echo "$f is missing: build first (cmake --build --preset release)" >&2; exit 66; }
+done
+mkdir -p "$OUT"
+
+{
+  echo "date: $(date -u +%FT%TZ)"
+  echo "commit: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)"
+  echo "cpus: $(nproc)  model: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-)"
+  echo "kernel: $(uname -r)"
+  echo "loadavg at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+} >"$OUT/machine.txt"
+
+if [ "$ANCHORS" = 1 ]; then
+  # S4 opens 10,000 connections: above tcpchatd's default --max-clients, as the issue asks.
+  "$ANCHORS_SCRIPT" PEERS="$PEERS" SCENARIOS="$SCENARIOS" REPS="$REPS" OUT="$OUT/anchors" \
+    TCPCHAT_CMD="$DAEMON --port \$TCPCHAT_PORT --quiet --max-clients 20000" >/dev/null
+fi
+
+# scenario -> tcpchat-bench arguments; every client receives, publishers included, as in fanout's
+# tcpchat mode (S1: 90 subscribers + 10 publishers; S2, S3: 1,000 or 100 subscribers + 1).
+bench_args() {
+  case $1 in
+    S1) echo "--clients 100 --publishers 10 --messages 20000 --size 200" ;;
+    S2) echo "--clients 1001 --publishers 1 --messages 5000 --size 64" ;;
+    S3) echo "--clients 101 --publishers 1 --messages 10000 --size 200 --rate 2000" ;;
+    S3L) echo "--clients 101 --publishers 1 --messages 2000 --size 200 --rate 200" ;;
+    S4) echo "--connections 10000 --idle --hold 2" ;;
+  esac
+}
+
+if [ "$BENCH" = 1 ]; then
+  : >"$OUT/bench.jsonl"
+  for sc in $SCENARIOS; do
+    variants="quiet"
+    case $sc in S1 | S2) variants="quiet logging" ;; esac
+    for rep in $(seq "$REPS"); do
+      for variant in $variants; do
+        daemon_opts=(--max-clients 20000)
+        [ "$variant" = quiet ] && daemon_opts+=(--quiet)
+        # shellcheck disable=SC2046
+        line=$("$BENCH_BIN" --spawn --daemon "$DAEMON" --daemon-cpu 0 --bench-cpu 1 --no-progress \
+                 $(bench_args "$sc") --timeout 60 --json --label "$sc/$variant/$rep" \
+                 -- "${daemon_opts[@]}" 2>>"$OUT/bench.stderr")
+        rc=$?
+        [ -n "$line" ] || line="{\"label\":\"$sc/$variant/$rep\",\"ok\":false}"
+        echo "${line%\}},\"rc\":$rc,\"loadavg\":\"$(cut -d' ' -f1-3 /proc/loadavg)\"}" | tee -a "$OUT/bench.jsonl"
+        sleep 1
+      done
+    done
+  done
+fi
+
+python3 - "$OUT" <<'EOF' | tee "$OUT/table.md"
+import json, os, statistics as st, sys
+out = sys.argv[1]
+def load(path):
+    rows = []
+    if os.path.exists(path):
+        for line in open(path):
+            try: rows.append(json.loads(line))
+            except ValueError: pass
+    return rows
+cells = {}  # (scenario, column) -> list of result rows
+for r in load(os.path.join(out, "anchors", "results.jsonl")):
+    sc, peer, _ = (r.get("label", "") + "//").split("/")[:3]
+    cells.setdefault((sc, {"tcpchat": "tcpchatd (fanout)", "redis": "redis-server (fanout)",
+                           "nats": "nats-server (fanout)"}.get(peer, peer)), []).append(r)
+for r in load(os.path.join(out, "bench.jsonl")):
+    sc, variant, _ = (r.get("label", "") + "//").split("/")[:3]
+    cells.setdefault((sc, "tcpchatd (tcpchat-bench" + (", logging on)" if variant == "logging" else ")")), []).append(r)
+columns = ["tcpchatd (fanout)", "redis-server (fanout)", "nats-server (fanout)",
+           "tcpchatd (tcpchat-bench)", "tcpchatd (tcpchat-bench, logging on)"]
+# scenario -> (what the table shows, the JSON keys holding it in tcpchat-bench's and fanout's
+# results, how to print it)
+metric = {"S1": ("delivered/s", ["delivered_per_s"], lambda v: "%.2f M" % (v / 1e6)),
+          "S2": ("delivered/s", ["delivered_per_s"], lambda v: "%.2f M" % (v / 1e6)),
+          "S3": ("p99", ["lat_p99_us"], lambda v: "%.2f ms" % (v / 1e3)),
+          "S3L": ("p99", ["lat_p99_us"], lambda v: "%.2f ms" % (v / 1e3)),
+          "S4": ("RSS per connection", ["rss_per_connection_bytes", "server_rss_per_conn_bytes"],
+                 lambda v: "%.1f KB" % (v / 1e3))}
+def value(r, keys):
+    return next((r[k] for k in keys if r.get(k) is not None), None)
+print("| scenario | " + " | ".join(columns) + " |")
+print("|---|" + "---|" * len(columns))
+for sc in ["S1", "S2", "S3", "S3L", "S4"]:
+    what, keys, fmt = metric[sc]
+    row = []
+    for c in columns:
+        rs = cells.get((sc, c), [])
+        vals = [value(r, keys) for r in rs if r.get("ok") and value(r, keys) is not None]
+        failed = sum(1 for r in rs if not r.get("ok"))
+        if not vals:
+            row.append("failed %d/%d" % (failed, len(rs)) if rs else "-")
+            continue
+        text = fmt(st.median(vals))
+        if len(vals) > 1: text += " (" + fmt(min(vals)) + " to " + fmt(max(vals)) + ")"
+        if failed: text += ", %d failed" % failed
+        row.append(text)
+    print("| %s %s | " % (sc, what) + " | ".join(row) + " |")
+EOF
+echo "results in $OUT" >&2

@@ -1,0 +1,90 @@
+#pragma once
+
+// The load of a run: publishers send stamped messages (closed loop within a window, or open loop
+// on a schedule) and every delivery to every client is checked and timed.
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cstdint>
+#include <vector>
+
+#include "delivery_tracker.hpp"
+#include "fleet.hpp"
+#include "histogram.hpp"
+#include "marker.hpp"
+#include "options.hpp"
+#include "tcpchat/message.hpp"
+
+namespace tcpchat::bench {
+
+class Traffic {
+ public:
+  // Publisher p is connection #p of `fleet`; every connection of `fleet` receives. Messages are
+  // `base` with a marker as their text; timestamps count from `epoch`.
+  Traffic(boost::asio::io_context& io, Fleet& fleet, Waiter& waiter, const Options& options,
+          const MarkerCodec& marker, const Message& base, Clock::time_point epoch);
+
+  // Publishing starts: every window is filled, or the schedule begins.
+  void start();
+  // No more messages are published (a --duration run ends, or time is up); those sent are
+  // still awaited.
+  void stop_publishing();
+  // A data message from this run, received by `receiver` when a read returned at `at`.
+  void on_data(Connection& receiver, const Stamp& stamp, Clock::time_point at);
+
+  bool publishing_done() const { return published_ == planned_; }
+  bool all_delivered() const { return publishing_done() && tracker_.delivered() == expected(); }
+  std::uint64_t published() const { return published_; }
+  std::uint64_t expected() const { return published_ * fleet_.size(); }
+  std::uint64_t delivered() const { return tracker_.delivered(); }
+  // Messages with this run's marker but a publisher or sequence number never sent.
+  std::uint64_t impossible() const { return impossible_; }
+  Tally tally() const;
+  const LatencyHistogram& latency() const { return latency_; }
+  std::size_t frame_bytes() const { return frame_bytes_; }
+  Clock::time_point started() const { return started_; }
+  // From the first message sent to the last one sent, and to the last one delivered.
+  double publish_seconds() const;
+  double elapsed_seconds() const;
+  // How late the open-loop schedule ran at worst.
+  std::chrono::nanoseconds schedule_lag_max() const { return schedule_lag_max_; }
+
+ private:
+  struct Publisher {
+    Connection* connection = nullptr;
+    Message message;  // reused: only its text changes
+    std::uint64_t sent = 0;
+    std::uint64_t quota = 0;
+    // With --rate 0: messages sent but not yet received by every client, and for message seq
+    // the clients yet to receive it at [seq % window].
+    std::size_t in_flight = 0;
+    std::vector<std::uint32_t> missing;
+  };
+
+  void publish(Publisher& p, Clock::time_point now);
+  void top_up(Publisher& p);
+  Clock::time_point due(std::uint64_t n) const;
+  void arm_schedule(Clock::time_point at);
+  void on_schedule();
+
+  Fleet& fleet_;
+  Waiter& waiter_;
+  const Options& options_;
+  const MarkerCodec& marker_;
+  const Clock::time_point epoch_;
+  boost::asio::steady_timer schedule_;
+  std::vector<Publisher> publishers_;
+  DeliveryTracker tracker_;
+  LatencyHistogram latency_;
+  std::uint64_t planned_ = 0;  // over all publishers; UINT64_MAX until a --duration run ends
+  std::uint64_t published_ = 0;
+  std::uint64_t next_due_ = 0;  // open loop: the next message of the schedule
+  std::uint64_t impossible_ = 0;
+  std::size_t frame_bytes_ = 0;
+  Clock::time_point started_;
+  Clock::time_point last_published_;
+  Clock::time_point last_delivered_;
+  std::chrono::nanoseconds schedule_lag_max_{0};
+};
+
+}  // namespace tcpchat::bench

@@ -1,0 +1,178 @@
+// The real tcpchat-bench against the real tcpchatd over loopback. No timing assertions: only what
+// must hold on any machine (nothing lost, duplicated or reordered; the exit statuses).
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <boost/json.hpp>
+#include <catch2/catch.hpp>
+
+#include "daemon_process.hpp"
+
+using namespace tcpchat::test;
+namespace json = boost::json;
+
+namespace {
+
+struct Run {
+  int status;
+  std::string out;
+  std::string err;
+};
+
+Run bench(std::vector<std::string> args) {
+  args.insert(args.begin(), TCPCHAT_BENCH_PATH);
+  ProcessOptions options;
+  options.stdin_pipe = false;
+  Process p(std::move(args), options);
+  const auto status = p.wait_exit(60s);
+  REQUIRE(status.has_value());
+  return {*status, p.stdout_text(), p.stderr_text()};
+}
+
+json::object result_of(const Run& run) {
+  INFO("stdout: " << run.out << "\nstderr: " << run.err);
+  REQUIRE(run.out.find('\n') == run.out.size() - 1);  // one line
+  return json::parse(run.out).as_object();
+}
+
+void check_clean(const json::object& r, std::int64_t clients) {
+  INFO(json::serialize(r));
+  CHECK(r.at("ok").as_bool());
+  CHECK(r.at("problems").as_array().empty());
+  const auto published = r.at("published").as_int64();
+  CHECK(published > 0);
+  CHECK(r.at("expected").as_int64() == published * clients);
+  CHECK(r.at("delivered").as_int64() == published * clients);
+  CHECK(r.at("lost").as_int64() == 0);
+  CHECK(r.at("duplicates").as_int64() == 0);
+  CHECK(r.at("reordered").as_int64() == 0);
+  CHECK(r.at("order_divergent_receivers").as_int64() == 0);
+  CHECK(r.at("lat_samples").as_int64() == published * clients);
+}
+
+// A port nobody listens on: bound by the kernel's choice, then released.
+int closed_port() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  close(fd);
+  return ntohs(a.sin_port);
+}
+
+}  // namespace
+
+TEST_CASE("a spawned daemon delivers a few hundred messages to every client, once and in order") {
+  const Run run = bench({"--spawn", "--daemon", daemon_path(), "--clients", "6", "--publishers",
+                         "3", "--messages", "300", "--size", "120", "--json", "--", "--quiet"});
+  INFO(run.err);
+  REQUIRE(run.status == 0);
+  const auto r = result_of(run);
+  check_clean(r, 6);
+  CHECK(r.at("published").as_int64() == 300);
+  CHECK(r.at("spawned").as_bool());
+  CHECK(r.at("daemon_exit_status").as_int64() == 0);
+  CHECK(r.at("daemon_cpu_s").is_number());
+  CHECK(r.at("daemon_peak_rss_kb").as_int64() > 0);
+}
+
+TEST_CASE("an open-loop run for a duration against a daemon that is already running") {
+  Daemon daemon({"--quiet"});
+  const Run run = bench({"--port", std::to_string(daemon.port()), "--pid",
+                         std::to_string(daemon.process().pid()), "--clients", "4", "--rate", "1000",
+                         "--duration", "0.3", "--json"});
+  INFO(run.err);
+  REQUIRE(run.status == 0);
+  const auto r = result_of(run);
+  check_clean(r, 4);
+  CHECK(r.at("published").as_int64() == 300);
+  CHECK(r.at("daemon_alive_after").as_bool());
+  CHECK(daemon.process().running());
+  CHECK(daemon.stop() == 0);
+}
+
+TEST_CASE("an idle run reports the daemon's memory per connection") {
+  const Run run = bench({"--spawn", "--daemon", daemon_path(), "--connections", "50", "--idle",
+                         "--hold", "0.2", "--json", "--", "--quiet"});
+  INFO(run.err);
+  REQUIRE(run.status == 0);
+  const auto r = result_of(run);
+  CHECK(r.at("ok").as_bool());
+  CHECK(r.at("mode").as_string() == "idle");
+  CHECK(r.at("clients").as_int64() == 50);
+  CHECK(r.at("rss_per_connection_bytes").is_number());
+}
+
+TEST_CASE("a daemon that turns clients away fails the run") {
+  const Run run = bench({"--spawn", "--daemon", daemon_path(), "--clients", "5", "--messages", "10",
+                         "--json", "--", "--quiet", "--max-clients", "3"});
+  CHECK(run.status == 1);
+  const auto r = result_of(run);
+  CHECK_FALSE(r.at("ok").as_bool());
+  CHECK(json::serialize(r.at("problems")).find("ServerFull") != std::string::npos);
+}
+
+TEST_CASE("bad options exit 64 with a sentence") {
+  const std::vector<std::vector<std::string>> bad = {
+      {"--clients", "0"},
+      {"--clients", "many"},
+      {"--no-such-option"},
+      {"--clients", "2", "--publishers", "3"},
+      {"--spawn", "--port", "9999"},
+      {"--messages", "10", "--duration", "1"},
+      {"--connections", "10"},
+      {"--idle", "--connections", "10", "--port", "9999"},
+      {"--port", "70000"},
+      {"--", "--quiet"},
+  };
+  for (const auto& args : bad) {
+    const Run run = bench(args);
+    INFO(args.front() << " ...: " << run.err);
+    CHECK(run.status == 64);
+    CHECK(run.err.starts_with("tcpchat-bench: "));
+    CHECK(run.out.empty());
+  }
+}
+
+TEST_CASE("a daemon that is not there exits 69 and says so") {
+  const std::string port = std::to_string(closed_port());
+  const Run run = bench({"--port", port, "--clients", "2", "--messages", "5"});
+  CHECK(run.status == 69);
+  CHECK(run.err.find("cannot connect to 127.0.0.1:" + port + ": ") != std::string::npos);
+  CHECK(run.err.find("is tcpchatd running?") != std::string::npos);
+
+  const Run missing = bench({"--spawn", "--daemon", "/nonexistent/tcpchatd"});
+  CHECK(missing.status == 69);
+  CHECK(missing.err.find("/nonexistent/tcpchatd") != std::string::npos);
+}
+
+TEST_CASE("--help documents every option") {
+  const Run run = bench({"--help"});
+  CHECK(run.status == 0);
+  for (const char* option : {"--host",
+                             "--port",
+                             "--spawn",
+                             "--daemon",
+                             "--pid",
+                             "--clients",
+                             "--publishers",
+                             "--size",
+                             "--messages",
+                             "--duration",
+                             "--rate",
+                             "--window",
+                             "--connections",
+                             "--idle",
+                             "--hold",
+                             "--timeout",
+                             "--json",
+                             "--source-addresses",
+                             "--connect-concurrency",
+                             "Exit status"}) {
+    CHECK(run.out.find(option) != std::string::npos);
+  }
+}
