@@ -7,6 +7,7 @@ TCPCHAT_PACKAGES=(
   catch2
   libsystemd-dev systemd
   libreadline-dev tmux
+  dpkg-dev file groff-base man-db strace
 )
 
 # Installs whichever of the named packages are missing, quietly; sudo when not root.

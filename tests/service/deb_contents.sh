@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The package holds the binaries, the units, the conffile, the man pages and the copyright file,
+# at the Debian paths, and nothing under /usr/local or /usr/etc.
+# Usage: deb_contents.sh PACKAGE_DIR UNIT_DIR WITH_CLIENT(ON|OFF)
+# shellcheck source=tests/service/lib.sh
+. "$(dirname "$0")/lib.sh"
+deb=$1/tcpchat.deb unit_dir=$2 with_client=$3
+
+listing=$(dpkg-deb -c "$deb")
+echo "$listing"
+expected=(
+  "-rwxr-xr-x root/root ./usr/bin/tcpchatd"
+  "-rw-r--r-- root/root .$unit_dir/tcpchatd.service"
+  "-rw-r--r-- root/root .$unit_dir/tcpchatd.socket"
+  "-rw-r--r-- root/root ./etc/tcpchat/tcpchatd.conf"
+  "-rw-r--r-- root/root ./usr/share/man/man8/tcpchatd.8.gz"
+  "-rw-r--r-- root/root ./usr/share/man/man5/tcpchatd.conf.5.gz"
+  "-rw-r--r-- root/root ./usr/share/doc/tcpchat/copyright"
+)
+if [ "$with_client" = ON ]; then
+  expected+=(
+    "-rwxr-xr-x root/root ./usr/bin/tcpchat"
+    "-rw-r--r-- root/root ./usr/share/man/man1/tcpchat.1.gz"
+  )
+fi
+# Mode, owner and path of every file: dpkg-deb -c prints size, date and time between them.
+files=$(awk '{ print $1, $2, $6 }' <<<"$listing")
+for entry in "${expected[@]}"; do
+  grep -qxF -- "$entry" <<<"$files" || fail "the package lacks: $entry"
+done
+if grep -E ' \./usr/(local|etc)/' <<<"$files"; then
+  fail "the package installs under /usr/local or /usr/etc"
+fi
