@@ -174,6 +174,7 @@ void Session::throttle() {
   timer_->async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
     if (ec || self->state_ != State::open) return;
     self->throttled_ = false;
+    self->frame_started_ = {};  // the frame timeout counts from when reading resumes
     if (self->room_.config().rate_limit <= 0 || !self->backlog_.empty()) {
       self->decoder_.feed(self->backlog_);
     }
@@ -362,7 +363,9 @@ void Session::check_deadlines(SteadyTime now) {
     return;
   }
   if (state_ != State::open) return;
-  if (frame_started_ != SteadyTime{} && now - frame_started_ > config.frame_timeout) {
+  // A throttled client is not reading by our choice: its frame is not late.
+  if (!throttled_ && frame_started_ != SteadyTime{} &&
+      now - frame_started_ > config.frame_timeout) {
     const std::string reason = "the frame was not completed within " +
                                format_duration(config.frame_timeout) + " of its first byte";
     log::warning("invalid request from " + peer_ + ": " + reason + " (--frame-timeout)");
