@@ -175,6 +175,7 @@ void Session::throttle() {
     if (ec || self->state_ != State::open) return;
     self->throttled_ = false;
     self->frame_started_ = {};  // the frame timeout counts from when reading resumes
+    self->room_.tick();
     if (self->room_.config().rate_limit <= 0 || !self->backlog_.empty()) {
       self->decoder_.feed(self->backlog_);
     }
