@@ -143,3 +143,19 @@ TEST_CASE("option rate-limit throttles a fast sender without losing anything", "
   CHECK(sender.read_messages(count, 5s) == sent);
   CHECK_FALSE(sender.closed());
 }
+
+TEST_CASE("a rate-limited client alone in the room still gets through at its rate", "[limits]") {
+  Daemon daemon({"--rate-limit", "10", "--burst", "1", "--quiet"});
+  Peer alone(daemon.port());
+  std::string burst;
+  std::vector<Message> sent;
+  for (int i = 0; i < 5; ++i) {
+    sent.push_back({"solo", "", std::to_string(i), "d"});
+    tcpchat::encode_to(burst, sent.back());
+  }
+  const auto start = Clock::now();
+  alone.send(burst);
+  CHECK(alone.read_messages(5, 10s) == sent);
+  // One at once, then four at ten per second.
+  CHECK(Clock::now() - start >= 380ms);
+}
