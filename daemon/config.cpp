@@ -45,14 +45,23 @@ std::size_t parse_bytes(const std::string& option, const std::string& text, int 
 }
 
 Duration parse_duration(const std::string& option, const std::string& text, int status) {
+  // Longer than any sensible timeout, and far from overflowing the clock's nanoseconds.
+  constexpr Duration longest = std::chrono::hours(24 * 365 * 10);
   std::uint64_t n = 0;
   std::string_view unit;
   if (split_number(text, n, unit) && n < (std::uint64_t{1} << 40)) {
-    const auto ms = static_cast<std::int64_t>(n);
-    if (unit.empty() || unit == "s") return std::chrono::seconds(ms);
-    if (unit == "ms") return Duration(ms);
-    if (unit == "m" || unit == "min") return std::chrono::minutes(ms);
-    if (unit == "h") return std::chrono::hours(ms);
+    const auto count = static_cast<std::int64_t>(n);
+    std::optional<Duration> d;
+    if (unit.empty() || unit == "s") d = std::chrono::seconds(count);
+    if (unit == "ms") d = Duration(count);
+    if (unit == "m" || unit == "min") d = std::chrono::minutes(count);
+    if (unit == "h") d = std::chrono::hours(count);
+    if (d && *d <= longest) return *d;
+    if (d) {
+      throw ConfigError(status, "invalid value \"" + text + "\" for " + option +
+                                    ": at most 10 years (87600h); use 0 to turn it off where "
+                                    "that is allowed");
+    }
   }
   throw ConfigError(status, "invalid value \"" + text + "\" for " + option +
                                 ": expected a duration such as 30, 30s, 500ms, 5m or 1h");

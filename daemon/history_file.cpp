@@ -137,7 +137,12 @@ void HistoryFile::rotate() {
     return;
   }
   std::string error;
-  if (!reopen(error)) log::error(error);
+  if (!reopen(error)) {
+    // Still appending to PATH.1: do not try to rotate again on every append.
+    size_ = 0;
+    log::error(error);
+    return;
+  }
   log::info("rotated history file " + path_ + " to " + old);
 }
 

@@ -161,13 +161,15 @@ void Room::queued(Session&, std::ptrdiff_t bytes) {
 }
 
 void Room::enforce_total_limit() {
+  // Every live session counts, members or not: one that is finishing or rejecting still holds
+  // its queue until it is written or the session is dropped.
   std::size_t total = total_queued_;
-  for (Session* s : sessions_) {
+  for (Session* s : all_) {
     if (s->doomed) total -= s->queued_bytes();
   }
   while (total > config_.max_total_queue_bytes) {
     Session* largest = nullptr;
-    for (Session* s : sessions_) {
+    for (Session* s : all_) {
       if (!s->doomed && (!largest || s->queued_bytes() > largest->queued_bytes())) largest = s;
     }
     if (!largest || largest->queued_bytes() == 0) break;
@@ -200,7 +202,8 @@ void Room::drop(Session& session, const std::string& why) {
 void Room::arm_sweep() {
   sweep_timer_.expires_after(sweep_interval(config_));
   sweep_timer_.async_wait([this](const boost::system::error_code& ec) {
-    if (ec) return;
+    // A cancel can come after the timer expired: then the handler still sees success.
+    if (ec || (stopping_ && all_.empty())) return;
     sweep();
     arm_sweep();
   });

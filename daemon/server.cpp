@@ -170,10 +170,11 @@ void Server::shutdown(const char* why) {
 }
 
 void Server::arm_fsync() {
-  if (!history_file_ || config_.history_fsync != FsyncPolicy::interval) return;
+  if (stopping_ || !history_file_ || config_.history_fsync != FsyncPolicy::interval) return;
   fsync_timer_.expires_after(std::chrono::seconds(1));
   fsync_timer_.async_wait([this](const boost::system::error_code& ec) {
-    if (ec) return;
+    // A cancel can come after the timer expired: then the handler still sees success.
+    if (ec || stopping_) return;
     history_file_->sync();
     arm_fsync();
   });

@@ -79,9 +79,12 @@ void Session::wait_readable() {
 }
 
 void Session::on_readable(const boost::system::error_code& ec) {
+  // A cancelled wait is stale: whoever cancelled it already cleared the flag, and may have
+  // started a new wait since.
+  if (ec == asio::error::operation_aborted) return;
   waiting_read_ = false;
   if (ec) return fail(ec, "waiting for input");
-  if (state_ == State::rejecting) {
+  if (state_ == State::rejecting || state_ == State::finishing) {
     // Input is discarded only once the reply is out; until then leave it unread.
     if (head_ == queue_.size()) discard_input();
     return;
@@ -113,7 +116,7 @@ void Session::process_input() {
   const bool limited = room_.config().rate_limit > 0;
   const auto now = room_.now();
   for (;;) {
-    if (limited && !take_token(now)) {
+    if (limited && !has_token(now)) {
       std::string rest(decoder_.take_unread());
       backlog_.swap(rest);
       throttle();
@@ -127,6 +130,7 @@ void Session::process_input() {
     std::string refusal;
     if (auto* m = std::get_if<Message>(&*result)) {
       if (m->client_name != server_name) {
+        if (limited) tokens_ -= 1;
         incoming.push_back(std::move(*m));
         continue;
       }
@@ -150,7 +154,7 @@ void Session::process_input() {
   if (!throttled_) wait_readable();
 }
 
-bool Session::take_token(SteadyTime now) {
+bool Session::has_token(SteadyTime now) {
   const auto& config = room_.config();
   const double burst = config.effective_burst();
   if (tokens_at_ == SteadyTime{}) {
@@ -160,13 +164,12 @@ bool Session::take_token(SteadyTime now) {
     tokens_ = std::min(burst, tokens_ + elapsed * config.rate_limit);
   }
   tokens_at_ = now;
-  if (tokens_ < 1) return false;
-  tokens_ -= 1;
-  return true;
+  return tokens_ >= 1;
 }
 
 void Session::throttle() {
   throttled_ = true;
+  throttled_since_ = room_.now();
   if (!timer_) timer_ = std::make_unique<asio::steady_timer>(socket_.get_executor());
   const double wait_s = (1 - tokens_) / room_.config().rate_limit;
   timer_->expires_after(std::chrono::duration_cast<Clock::duration>(
@@ -174,8 +177,11 @@ void Session::throttle() {
   timer_->async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
     if (ec || self->state_ != State::open) return;
     self->throttled_ = false;
-    self->frame_started_ = {};  // the frame timeout counts from when reading resumes
     self->room_.tick();
+    // Time spent not reading by our choice does not count against the client's frame.
+    if (self->frame_started_ != SteadyTime{}) {
+      self->frame_started_ += self->room_.now() - self->throttled_since_;
+    }
     if (self->room_.config().rate_limit <= 0 || !self->backlog_.empty()) {
       self->decoder_.feed(self->backlog_);
     }
@@ -257,6 +263,7 @@ void Session::wait_writable() {
 }
 
 void Session::on_writable(const boost::system::error_code& ec) {
+  if (ec == asio::error::operation_aborted) return;  // stale, as in on_readable
   waiting_write_ = false;
   if (ec) return fail(ec, "waiting to write");
   room_.tick();
@@ -265,8 +272,10 @@ void Session::on_writable(const boost::system::error_code& ec) {
 
 void Session::on_queue_empty() {
   clear_queue();
-  if (state_ == State::finishing) return close();
-  if (state_ == State::rejecting && !timer_) {
+  if ((state_ == State::finishing || state_ == State::rejecting) && !draining_) {
+    // Closing with input unread would send a reset that can destroy what is still in flight
+    // to the client: shut down our side and read until its end, within bounds.
+    draining_ = true;
     boost::system::error_code ignored;
     socket_.shutdown(tcp::socket::shutdown_send, ignored);
     timer_ = std::make_unique<asio::steady_timer>(socket_.get_executor(), discard_limit_time);
@@ -327,10 +336,13 @@ void Session::finish() {
   if (state_ != State::open) return;
   leave_room();
   state_ = State::finishing;
+  throttled_ = false;
   if (timer_) timer_->cancel();
+  timer_.reset();
   if (waiting_read_) {
     boost::system::error_code ignored;
     socket_.cancel(ignored);  // also cancels a write wait; flush() below re-arms it
+    waiting_read_ = false;
     waiting_write_ = false;
   }
   flush();
@@ -364,9 +376,7 @@ void Session::check_deadlines(SteadyTime now) {
     return;
   }
   if (state_ != State::open) return;
-  // A throttled client is not reading by our choice: its frame is not late.
-  if (!throttled_ && frame_started_ != SteadyTime{} &&
-      now - frame_started_ > config.frame_timeout) {
+  if (frame_started_ != SteadyTime{} && now - frame_started_ > config.frame_timeout) {
     const std::string reason = "the frame was not completed within " +
                                format_duration(config.frame_timeout) + " of its first byte";
     log::warning("invalid request from " + peer_ + ": " + reason + " (--frame-timeout)");

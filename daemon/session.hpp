@@ -74,7 +74,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void discard_input();
   void release_queue();
   void clear_queue();
-  bool take_token(SteadyTime now);
+  bool has_token(SteadyTime now);
   void throttle();
   void leave_room();
   void fail(const boost::system::error_code& ec, std::string_view what);
@@ -97,11 +97,13 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string backlog_;  // input held back while rate-limited
   double tokens_ = 0;
   SteadyTime tokens_at_{};
+  SteadyTime throttled_since_{};
   std::size_t discarded_ = 0;
   State state_ = State::open;
   bool waiting_read_ = false;
   bool waiting_write_ = false;
   bool throttled_ = false;
+  bool draining_ = false;  // our side is shut down; reading to the end before closing
 };
 
 }  // namespace tcpchat

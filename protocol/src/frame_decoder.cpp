@@ -1,5 +1,6 @@
 #include "tcpchat/frame_decoder.hpp"
 
+#include <algorithm>
 #include <cassert>
 #include <charconv>
 
@@ -155,7 +156,10 @@ std::optional<DecodeResult> FrameDecoder::next() {
 
     const std::size_t needed = *body_length_ - pending_.size();
     if (input_.size() < needed) {
-      if (pending_.empty()) pending_.reserve(*body_length_);
+      // Reserve for what arrives, not for what the header announces: a client must not make
+      // us allocate a megabyte by sending thirty bytes.
+      constexpr std::size_t reserve_limit_bytes = 64 * 1024;
+      if (pending_.empty()) pending_.reserve(std::min(*body_length_, reserve_limit_bytes));
       keep_rest();
       return std::nullopt;
     }

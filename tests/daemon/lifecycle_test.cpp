@@ -169,6 +169,9 @@ TEST_CASE("exit status 64: a bad option or value, named", "[lifecycle]") {
   r = run_daemon({"--bind", "localhost-ish"});
   CHECK(r.status == 64);
   CHECK(contains(r.err, "for --bind"));
+  r = run_daemon({"--idle-timeout", "9999999999"});
+  CHECK(r.status == 64);
+  CHECK(contains(r.err, "for --idle-timeout: at most 10 years"));
   r = run_daemon({"--write-timeout", "soon"});
   CHECK(r.status == 64);
   CHECK(contains(r.err, "for --write-timeout"));

@@ -87,7 +87,8 @@ daemon_pid=$(awk 'NR == 1 { print $1 }' "$work/trace")
 [ -f "$work/history.jsonl.1" ] || fail "the history file was not rotated"
 
 sleep 0.5 # a few watchdog pings
-grep -q "^$daemon_pid sendmsg(.*WATCHDOG=1" "$work/trace" || fail "tcpchatd sent no WATCHDOG=1"
+# strace pads the pid to five columns: "2114  sendmsg" but "21140 sendmsg".
+grep -Eq "^$daemon_pid +sendmsg\(.*WATCHDOG=1" "$work/trace" || fail "tcpchatd sent no WATCHDOG=1"
 kill -HUP "$daemon_pid"
 wait_for "SIGHUP"
 kill -TERM "$daemon_pid"
