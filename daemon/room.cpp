@@ -86,11 +86,11 @@ void Room::preload(std::vector<Message> messages) {
 void Room::remember(const Frame& frame) {
   if (config_.history == 0) return;
   history_.push_back(frame);
-  history_bytes_ += frame->size();
-  while (history_.size() > config_.history) {
-    history_bytes_ -= history_.front()->size();
-    history_.pop_front();
-  }
+  trim_history();
+}
+
+void Room::trim_history() {
+  while (history_.size() > config_.history) history_.pop_front();
 }
 
 void Room::publish(Session& from) {
@@ -155,7 +155,7 @@ void Room::flush_pending() {
   if (to_flush_.empty()) to_flush_.swap(batch);  // keep the capacity for the next turn
 }
 
-void Room::queued(Session&, std::ptrdiff_t bytes) {
+void Room::queued(std::ptrdiff_t bytes) {
   total_queued_ = static_cast<std::size_t>(static_cast<std::ptrdiff_t>(total_queued_) + bytes);
   if (bytes > 0 && total_queued_ > config_.max_total_queue_bytes) enforce_total_limit();
 }
@@ -218,10 +218,7 @@ void Room::sweep() {
 
 void Room::apply(const Config& config) {
   config_ = config;
-  while (history_.size() > config_.history) {
-    history_bytes_ -= history_.front()->size();
-    history_.pop_front();
-  }
+  trim_history();
   const Limits limits{.max_body_bytes = config_.max_message_bytes};
   for (Session* s : sessions_) s->apply_limits(limits);
   sweep_timer_.cancel();

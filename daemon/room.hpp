@@ -50,7 +50,7 @@ class Room {
   // Session bookkeeping.
   void schedule_flush(Session& session);
   void unschedule_flush(Session& session);
-  void queued(Session& session, std::ptrdiff_t bytes);
+  void queued(std::ptrdiff_t bytes);
   void drop(Session& session, const std::string& why);
 
   // Shared scratch space: one read buffer and one iovec array for the whole loop.
@@ -76,6 +76,7 @@ class Room {
   void flush_pending();
   void enforce_total_limit();
   void remember(const Frame& frame);
+  void trim_history();
   void sweep();
   void arm_sweep();
   std::vector<std::shared_ptr<Session>> snapshot(const std::vector<Session*>& list) const;
@@ -91,7 +92,6 @@ class Room {
   std::vector<Message> incoming_;
   std::string lines_;  // scratch for history file lines
   std::deque<Frame> history_;
-  std::size_t history_bytes_ = 0;
   std::size_t total_queued_ = 0;
   std::uint64_t messages_ = 0;
   std::uint64_t dropped_ = 0;

@@ -199,7 +199,7 @@ void Session::deliver(const Frame& frame) {
     queue_.reserve(std::max<std::size_t>(16, queue_.size() * 2));
   queue_.push_back(frame);
   queued_bytes_ += frame->size();
-  room_.queued(*this, static_cast<std::ptrdiff_t>(frame->size()));
+  room_.queued(static_cast<std::ptrdiff_t>(frame->size()));
   if (queued_bytes_ > room_.config().max_queue_bytes) {
     room_.drop(*this, "slow consumer: " + std::to_string(queued_bytes_) +
                           " bytes queued, over the limit of " +
@@ -234,7 +234,7 @@ void Session::flush() {
     last_write_progress_ = room_.now();
     std::size_t sent = static_cast<std::size_t>(n);
     queued_bytes_ -= sent;
-    room_.queued(*this, -static_cast<std::ptrdiff_t>(sent));
+    room_.queued(-static_cast<std::ptrdiff_t>(sent));
     while (sent > 0) {
       const std::size_t left = queue_[head_]->size() - head_offset_;
       if (sent < left) {
@@ -287,7 +287,7 @@ void Session::on_queue_empty() {
 }
 
 void Session::release_queue() {
-  room_.queued(*this, -static_cast<std::ptrdiff_t>(queued_bytes_));
+  room_.queued(-static_cast<std::ptrdiff_t>(queued_bytes_));
   queued_bytes_ = 0;
   clear_queue();
 }
