@@ -11,6 +11,7 @@
 #include "exit_status.hpp"
 #include "tcpchat/encode.hpp"
 #include "tcpchat/format.hpp"
+#include "tcpchat/wire.hpp"
 
 namespace tcpchat::bench {
 namespace {
@@ -26,11 +27,6 @@ double seconds_since(Clock::time_point start) {
 
 Clock::duration seconds(double s) {
   return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s));
-}
-
-std::string endpoint_name(const asio::ip::tcp::endpoint& e) {
-  const auto address = e.address().to_string();
-  return (e.address().is_v6() ? "[" + address + "]" : address) + ":" + std::to_string(e.port());
 }
 
 std::string last_lines(std::string_view text, int lines) {
@@ -120,7 +116,7 @@ asio::awaitable<Result> BenchRun::run() {
 
 asio::awaitable<void> BenchRun::run_phases(Result& r) {
   const auto target = co_await locate_daemon();
-  r.target = endpoint_name(target);
+  r.target = endpoint_name(target.address().to_string(), target.port());
   r.daemon_pid = daemon_pid_;
   if (const auto s = sample_daemon()) r.daemon_rss_before_kb = s->rss_kb;
 
@@ -353,7 +349,7 @@ void BenchRun::on_message(Connection& c, Message&& m, Clock::time_point at) {
                 "message with this run's marker that cannot be read");
       return;
     case TextKind::foreign:
-      if (m.client_name == "@SERVER") {
+      if (m.client_name == server_name) {
         if (server_frames_++ == 0) {
           halt("connection #" + std::to_string(c.index) + " received an @SERVER frame (" +
                m.subject + "): " + m.message);

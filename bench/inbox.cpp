@@ -1,28 +1,33 @@
 #include "inbox.hpp"
 
 #include <algorithm>
+#include <string>
 #include <utility>
+
+#include "tcpchat/body_parser.hpp"
+#include "tcpchat/wire.hpp"
 
 namespace tcpchat::bench {
 namespace {
 
-constexpr std::string_view header_name = "Content-length:";
+// The fixed start of every canonical frame.
+const std::string header_prefix = std::string(header_name) + ':';
 
 // Where a canonical frame at the start of `bytes` ends: its size once the header is complete,
 // 0 while it is not, nullopt when the header is not canonical (or announces more than the
 // protocol's default body limit).
 std::optional<std::size_t> frame_size(std::string_view bytes) {
-  const std::size_t n = std::min(bytes.size(), header_name.size());
-  if (bytes.substr(0, n) != header_name.substr(0, n)) return std::nullopt;
+  const std::size_t n = std::min(bytes.size(), header_prefix.size());
+  if (bytes.substr(0, n) != header_prefix.substr(0, n)) return std::nullopt;
   if (bytes.size() == n) return 0;
   std::size_t body = 0;
-  std::size_t i = header_name.size();
+  std::size_t i = header_prefix.size();
   for (; i < bytes.size() && bytes[i] >= '0' && bytes[i] <= '9'; ++i) {
     body = body * 10 + static_cast<std::size_t>(bytes[i] - '0');
     if (body > Limits{}.max_body_bytes) return std::nullopt;
   }
   if (i == bytes.size()) return 0;
-  if (bytes[i] != '\n' || body == 0 || bytes[header_name.size()] == '0') return std::nullopt;
+  if (bytes[i] != '\n' || body == 0 || bytes[header_prefix.size()] == '0') return std::nullopt;
   return i + 1 + body;
 }
 

@@ -6,6 +6,8 @@
 #include <chrono>
 #include <variant>
 
+#include "tcpchat/wire.hpp"
+
 namespace tcpchat::client {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
@@ -30,11 +32,6 @@ std::string one_line(std::string text) {
 }
 
 }  // namespace
-
-std::string endpoint_name(const std::string& host, std::uint16_t port) {
-  const bool ipv6 = host.find(':') != std::string::npos;
-  return (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
-}
 
 Connection::Connection(asio::any_io_executor executor, std::string host, std::uint16_t port,
                        Limits limits, Handlers handlers)
@@ -143,7 +140,7 @@ void Connection::on_read(const error_code& ec, std::size_t n) {
       return fail(ExitStatus::server_error, "the server sent a malformed frame: " + error->reason);
     }
     const auto& m = std::get<Message>(*result);
-    if (m.client_name == "@SERVER") {
+    if (m.client_name == server_name) {
       return fail(ExitStatus::server_error,
                   "the server reported " + one_line(m.subject) + ": " + one_line(m.message));
     }
@@ -156,8 +153,7 @@ void Connection::on_read(const error_code& ec, std::size_t n) {
 void Connection::do_write() {
   if (state_ != State::connected || !writing_.empty() || queued_.empty()) return;
   writing_.swap(queued_);  // swapping keeps each string's bytes where they are
-  for (const auto& frame : writing_)
-    write_buffers_.push_back(asio::buffer(frame));
+  for (const auto& frame : writing_) write_buffers_.push_back(asio::buffer(frame));
   asio::async_write(socket_, write_buffers_,
                     [this, attempt = attempt_](const error_code& ec, std::size_t) {
                       if (attempt == attempt_) on_write(ec);

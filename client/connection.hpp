@@ -13,12 +13,10 @@
 #include <vector>
 
 #include "outcome.hpp"
+#include "tcpchat/format.hpp"
 #include "tcpchat/frame_decoder.hpp"
 
 namespace tcpchat::client {
-
-// `127.0.0.1:9999`, `[::1]:9999`: how the docs and every sentence name the daemon.
-std::string endpoint_name(const std::string& host, std::uint16_t port);
 
 class Connection {
  public:

@@ -4,6 +4,7 @@
 
 #include "tcpchat/encode.hpp"
 #include "tcpchat/format.hpp"
+#include "tcpchat/utf8.hpp"
 
 namespace tcpchat::client {
 

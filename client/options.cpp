@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "tcpchat/format.hpp"
+#include "tcpchat/utf8.hpp"
 
 namespace tcpchat::client {
 namespace po = boost::program_options;

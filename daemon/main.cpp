@@ -6,10 +6,10 @@
 #include <exception>
 #include <iostream>
 
-#include "config.hpp"
-#include "exit_codes.hpp"
-#include "listener.hpp"
-#include "log.hpp"
+#include "net/listener.hpp"
+#include "runtime/config.hpp"
+#include "runtime/exit_codes.hpp"
+#include "runtime/log.hpp"
 #include "server.hpp"
 
 namespace {

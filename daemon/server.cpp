@@ -2,18 +2,20 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <csignal>
-#include <map>
-#include <sstream>
 
-#include "exit_codes.hpp"
-#include "log.hpp"
-#include "session.hpp"
+#include "net/session.hpp"
+#include "runtime/exit_codes.hpp"
+#include "runtime/log.hpp"
+#include "tcpchat/format.hpp"
 
 namespace tcpchat {
 namespace asio = boost::asio;
 using asio::ip::tcp;
 
 namespace {
+
+// With history-fsync = interval, how often the history file is fsync'ed.
+constexpr auto fsync_period = std::chrono::seconds(1);
 
 std::unique_ptr<HistoryFile> open_history(const Config& config) {
   if (config.history_file.empty()) return nullptr;
@@ -25,40 +27,18 @@ std::unique_ptr<HistoryFile> open_history(const Config& config) {
   }
 }
 
-void set_socket_options(tcp::socket& socket) {
-  boost::system::error_code ignored;
-  socket.set_option(tcp::no_delay(true), ignored);
-  // The protocol has no ping of its own: let the kernel find peers that vanished.
-  socket.set_option(asio::socket_base::keep_alive(true), ignored);
-  const int fd = socket.native_handle();
-  const int idle_s = 60, interval_s = 10, probes = 6;
-  ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle_s, sizeof idle_s);
-  ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval_s, sizeof interval_s);
-  ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &probes, sizeof probes);
+RoomLimits room_limits(const Config& config) {
+  // Replaying history may fill at most half a session's queue bound, leaving room for live traffic.
+  return {.history_messages = config.history, .replay_budget_bytes = config.max_queue_bytes / 2};
 }
 
-std::string peer_name(const tcp::socket& socket) {
-  boost::system::error_code ec;
-  const auto endpoint = socket.remote_endpoint(ec);
-  return ec ? std::string("unknown peer") : endpoint_name(endpoint);
-}
-
-// Settings by name, as --check-config prints them (a repeated key such as bind is joined).
-std::map<std::string, std::string> settings_of(const Config& config) {
-  std::map<std::string, std::string> out;
-  std::istringstream ini(to_ini(config));
-  for (std::string line; std::getline(ini, line);) {
-    const auto eq = line.find(" = ");
-    if (line.empty() || line[0] == '#' || eq == std::string::npos) continue;
-    auto& value = out[line.substr(0, eq)];
-    if (!value.empty()) value += ",";
-    value += line.substr(eq + 3);
+std::string joined(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) {
+    if (!out.empty()) out += ", ";
+    out += item;
   }
   return out;
-}
-
-bool needs_restart(const std::string& name) {
-  return name == "bind" || name == "port" || name == "history-file";
 }
 
 }  // namespace
@@ -68,19 +48,18 @@ Server::Server(asio::io_context& io, Config config, std::vector<std::string> arg
       config_(std::move(config)),
       args_(std::move(args)),
       history_file_(open_history(config_)),
-      room_(io, config_, history_file_.get()),
-      service_(io,
-               [this] {
-                 return std::to_string(room_.size()) + " clients, " +
-                        std::to_string(room_.messages()) + " messages, " +
-                        std::to_string(room_.dropped()) + " slow consumers dropped";
-               }),
+      room_(room_limits(config_)),
+      sequencer_(*this, history_file_.get()),
+      hub_(io, config_),
+      service_(io, [this] { return status(); }),
       signals_(io, SIGINT, SIGTERM, SIGHUP),
       fsync_timer_(io),
       shutdown_timer_(io) {
   if (history_file_ && config_.history > 0)
     room_.preload(history_file_->load_tail(config_.history));
-  const auto on_accept = [this](tcp::socket socket) { this->on_accept(std::move(socket)); };
+  const auto on_accept = [this](tcp::socket socket, std::string peer) {
+    this->on_accept(std::move(socket), std::move(peer));
+  };
   std::vector<tcp::acceptor> passed;
   try {
     passed = service_.passed_sockets();
@@ -101,6 +80,11 @@ Server::Server(asio::io_context& io, Config config, std::vector<std::string> arg
   }
 }
 
+std::string Server::status() const {
+  return std::to_string(room_.size()) + " clients, " + std::to_string(room_.messages()) +
+         " messages, " + std::to_string(hub_.dropped()) + " slow consumers dropped";
+}
+
 void Server::start() {
   for (auto& listener : listeners_) {
     log::notice("listening on " + listener->name());
@@ -111,11 +95,18 @@ void Server::start() {
   service_.ready();
 }
 
-void Server::on_accept(tcp::socket socket) {
-  set_socket_options(socket);
-  std::string peer = peer_name(socket);
-  auto session = std::make_shared<Session>(room_, std::move(socket), std::move(peer));
-  if (room_.full()) {
+void Server::on_sequenced(const Sequenced& accepted) {
+  if (config_.log_messages && log::enabled(log::Level::info)) {
+    const std::string from = accepted.origin ? accepted.origin->peer() : "another node";
+    log::info("message from " + from + ": " + format_line(accepted.message));
+  }
+  room_.publish(accepted);
+}
+
+void Server::on_accept(tcp::socket socket, std::string peer) {
+  auto session =
+      std::make_shared<Session>(hub_, room_, sequencer_, std::move(socket), std::move(peer));
+  if (room_.size() >= config_.max_clients) {
     log::warning("client limit reached (" + std::to_string(config_.max_clients) +
                  " clients, --max-clients): refusing " + session->peer());
     session->reject("ServerFull", "the server already has " + std::to_string(config_.max_clients) +
@@ -149,7 +140,7 @@ void Server::shutdown(const char* why) {
   stopping_ = true;
   log::info(std::string("received ") + why + ": stopping; flushing " +
             std::to_string(room_.size()) + " client queue(s) (" +
-            std::to_string(room_.total_queued_bytes()) + " bytes queued), at most " +
+            std::to_string(hub_.held().queued()) + " bytes queued), at most " +
             format_duration(config_.shutdown_timeout));
   for (auto& listener : listeners_) listener->stop();
   boost::system::error_code ignored;
@@ -160,18 +151,18 @@ void Server::shutdown(const char* why) {
   shutdown_timer_.expires_after(config_.shutdown_timeout);
   shutdown_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;
-    if (room_.live() > 0) {
-      log::warning("shutdown timeout: closing " + std::to_string(room_.live()) +
+    if (hub_.live() > 0) {
+      log::warning("shutdown timeout: closing " + std::to_string(hub_.live()) +
                    " client(s) with unsent messages");
     }
-    room_.close_all();
+    hub_.close_all();
   });
-  room_.finish_all([this] { shutdown_timer_.cancel(); });
+  hub_.finish_all([this] { shutdown_timer_.cancel(); });
 }
 
 void Server::arm_fsync() {
   if (stopping_ || !history_file_ || config_.history_fsync != FsyncPolicy::interval) return;
-  fsync_timer_.expires_after(std::chrono::seconds(1));
+  fsync_timer_.expires_after(fsync_period);
   fsync_timer_.async_wait([this](const boost::system::error_code& ec) {
     // A cancel can come after the timer expired: then the handler still sees success.
     if (ec || stopping_) return;
@@ -189,25 +180,11 @@ void Server::reload() {
                "; keeping the running one");
     return;
   }
-  const Config& next = inv.config;
-  std::string changed, restart;
-  const auto before = settings_of(config_);
-  for (const auto& [name, value] : settings_of(next)) {
-    const std::string& old = before.at(name);
-    if (value == old) continue;
-    std::string& list = needs_restart(name) ? restart : changed;
-    if (!list.empty()) list += ", ";
-    list += name + " " + old + " -> " + value;
-  }
-
-  // Settings that need a restart keep their running values.
-  Config applied = next;
-  applied.bind = config_.bind;
-  applied.port = config_.port;
-  applied.history_file = config_.history_file;
-  config_ = applied;
+  ReloadPlan plan = plan_reload(config_, inv.config);
+  config_ = std::move(plan.config);
   log::set_level(config_.log_level);
-  room_.apply(config_);
+  room_.set_limits(room_limits(config_));
+  hub_.apply(config_);
   fsync_timer_.cancel();
   if (history_file_) {
     history_file_->set_limits(config_.history_file_max_bytes, config_.history_fsync);
@@ -216,9 +193,9 @@ void Server::reload() {
   }
   arm_fsync();
   log::info("SIGHUP: reloaded the configuration; changed: " +
-            (changed.empty() ? std::string("nothing") : changed));
-  if (!restart.empty()) {
-    log::warning("SIGHUP: not applied, a restart is needed: " + restart);
+            (plan.changed.empty() ? std::string("nothing") : joined(plan.changed)));
+  if (!plan.restart.empty()) {
+    log::warning("SIGHUP: not applied, a restart is needed: " + joined(plan.restart));
   }
 }
 

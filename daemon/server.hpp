@@ -7,17 +7,21 @@
 #include <string>
 #include <vector>
 
-#include "config.hpp"
-#include "history_file.hpp"
-#include "listener.hpp"
-#include "room.hpp"
-#include "service_manager.hpp"
+#include "core/local_sequencer.hpp"
+#include "core/room.hpp"
+#include "net/hub.hpp"
+#include "net/listener.hpp"
+#include "runtime/config.hpp"
+#include "runtime/service_manager.hpp"
+#include "storage/history_file.hpp"
 
 namespace tcpchat {
 
-// Owns everything on the one event loop: listeners, the room, the history file, signals and
-// timers. Nothing here runs on another thread.
-class Server {
+// The wiring of everything on the one event loop: listeners hand sockets to sessions, sessions
+// submit to the sequencer, which records in the history file and hands the order to the room,
+// whose members' queues the hub flushes. It also owns signals, reloads and timers. Nothing here
+// runs on another thread.
+class Server final : private OrderedSink {
  public:
   // Binds every address and opens the history file; throws ListenError / HistoryError.
   Server(boost::asio::io_context& io, Config config, std::vector<std::string> args);
@@ -27,18 +31,22 @@ class Server {
   void start();
 
  private:
-  void on_accept(boost::asio::ip::tcp::socket socket);
+  void on_sequenced(const Sequenced& accepted) override;
+  void on_accept(boost::asio::ip::tcp::socket socket, std::string peer);
   void on_signal(int signo);
   void shutdown(const char* why);
   void reload();
   void arm_fsync();
   void arm_signals();
+  std::string status() const;
 
   boost::asio::io_context& io_;
   Config config_;
   std::vector<std::string> args_;  // for re-reading the configuration on SIGHUP
   std::unique_ptr<HistoryFile> history_file_;
   Room room_;
+  LocalSequencer sequencer_;
+  Hub hub_;
   ServiceManager service_;
   std::vector<std::unique_ptr<Listener>> listeners_;
   boost::asio::signal_set signals_;

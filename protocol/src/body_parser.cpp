@@ -1,12 +1,14 @@
 // Decodes a frame body with Boost.JSON's SAX parser: it validates the JSON, its UTF-8 and its
 // escapes (surrogate pairs included), while the handler below copies only the four fields we keep
 // and skips everything else without building a DOM.
+#include "tcpchat/body_parser.hpp"
+
 #include <array>
 #include <boost/json/basic_parser_impl.hpp>
+#include <optional>
 #include <string>
 
-#include "tcpchat/format.hpp"
-#include "tcpchat/frame_decoder.hpp"
+#include "tcpchat/utf8.hpp"
 
 namespace tcpchat {
 namespace {

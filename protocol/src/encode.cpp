@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "escape.hpp"
+#include "tcpchat/wire.hpp"
 
 namespace tcpchat {
 
@@ -54,8 +55,10 @@ void encode_to(std::string& out, const Message& m) {
                                 json_string_size(m.date) + body_end.size();
   char digits[24];
   const auto digits_end = std::to_chars(digits, digits + sizeof digits, body_size).ptr;
-  out.reserve(out.size() + 16 + static_cast<std::size_t>(digits_end - digits) + body_size);
-  out += "Content-length:";
+  const std::size_t header_size = header_name.size() + 2;  // with the colon and the newline
+  out.reserve(out.size() + header_size + static_cast<std::size_t>(digits_end - digits) + body_size);
+  out += header_name;
+  out += ':';
   out.append(digits, digits_end);
   out += '\n';
   out += key_client_name;

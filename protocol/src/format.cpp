@@ -82,4 +82,15 @@ std::string format_date(std::chrono::system_clock::time_point t) {
   return std::string(text, n);
 }
 
+std::string endpoint_name(std::string_view host, std::uint16_t port) {
+  const bool ipv6 = host.find(':') != std::string_view::npos;
+  std::string out;
+  if (ipv6) out += '[';
+  out += host;
+  if (ipv6) out += ']';
+  out += ':';
+  out += std::to_string(port);
+  return out;
+}
+
 }  // namespace tcpchat

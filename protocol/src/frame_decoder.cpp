@@ -4,10 +4,11 @@
 #include <cassert>
 #include <charconv>
 
+#include "tcpchat/body_parser.hpp"
+#include "tcpchat/wire.hpp"
+
 namespace tcpchat {
 namespace {
-
-constexpr std::string_view header_name = "Content-length";
 
 bool is_blank(char c) {
   return c == ' ' || c == '\t';

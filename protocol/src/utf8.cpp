@@ -1,7 +1,7 @@
+#include "tcpchat/utf8.hpp"
+
 #include <cstdint>
 #include <cstring>
-
-#include "tcpchat/format.hpp"
 
 namespace tcpchat {
 

@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <ctime>
 
+#include "tcpchat/utf8.hpp"
+
 using tcpchat::Message;
 
 TEST_CASE("line form without and with a subject", "[format]") {

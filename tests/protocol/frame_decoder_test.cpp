@@ -2,8 +2,10 @@
 
 #include "decode_helpers.hpp"
 #include "fixtures.hpp"
+#include "tcpchat/body_parser.hpp"
 #include "tcpchat/encode.hpp"
 #include "tcpchat/format.hpp"
+#include "tcpchat/utf8.hpp"
 
 using tcpchat::DecodeResult;
 using tcpchat::FrameDecoder;

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # The package holds the binaries, the units, the conffile, the man pages and the copyright file,
 # at the Debian paths, and nothing under /usr/local or /usr/etc.
-# Usage: deb_contents.sh PACKAGE_DIR UNIT_DIR WITH_CLIENT(ON|OFF)
+# Usage: deb_contents.sh PACKAGE_DIR UNIT_DIR
 # shellcheck source=tests/service/lib.sh
 . "$(dirname "$0")/lib.sh"
-deb=$1/tcpchat.deb unit_dir=$2 with_client=$3
+deb=$1/tcpchat.deb unit_dir=$2
 
 listing=$(dpkg-deb -c "$deb")
 echo "$listing"
@@ -16,13 +16,9 @@ expected=(
   "-rw-r--r-- root/root ./usr/share/man/man8/tcpchatd.8.gz"
   "-rw-r--r-- root/root ./usr/share/man/man5/tcpchatd.conf.5.gz"
   "-rw-r--r-- root/root ./usr/share/doc/tcpchat/copyright"
+  "-rwxr-xr-x root/root ./usr/bin/tcpchat"
+  "-rw-r--r-- root/root ./usr/share/man/man1/tcpchat.1.gz"
 )
-if [ "$with_client" = ON ]; then
-  expected+=(
-    "-rwxr-xr-x root/root ./usr/bin/tcpchat"
-    "-rw-r--r-- root/root ./usr/share/man/man1/tcpchat.1.gz"
-  )
-fi
 # Mode, owner and path of every file: dpkg-deb -c prints size, date and time between them.
 files=$(awk '{ print $1, $2, $6 }' <<<"$listing")
 for entry in "${expected[@]}"; do

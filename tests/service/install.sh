@@ -2,10 +2,10 @@
 # `cmake --install` (into a DESTDIR, never this machine's root): the binaries, units, config file
 # and man pages land where they should, the unit names the binary and config file of the prefix
 # actually installed to, and an existing config file is kept.
-# Usage: install.sh BUILD_DIR UNIT_DIR WITH_CLIENT(ON|OFF)
+# Usage: install.sh BUILD_DIR UNIT_DIR
 # shellcheck source=tests/service/lib.sh
 . "$(dirname "$0")/lib.sh"
-build=$1 unit_dir=$2 with_client=$3
+build=$1 unit_dir=$2
 make_work_dir
 
 # install_to NAME [--prefix PREFIX]: installs into $work/NAME, prints cmake's output.
@@ -23,8 +23,8 @@ check_install() {
   local files=(
     "$bindir/tcpchatd" "$units/tcpchatd.service" "$units/tcpchatd.socket" "$config"
     "$prefix/share/man/man8/tcpchatd.8.gz" "$prefix/share/man/man5/tcpchatd.conf.5.gz"
+    "$bindir/tcpchat" "$prefix/share/man/man1/tcpchat.1.gz"
   )
-  [ "$with_client" = ON ] && files+=("$bindir/tcpchat" "$prefix/share/man/man1/tcpchat.1.gz")
   for file in "${files[@]}"; do
     [ -f "$destdir$file" ] || fail "--prefix $prefix: $file is not installed"
   done

@@ -3,10 +3,10 @@
 # --help: tcpchatd(8) documents exactly the options of `tcpchatd --help`, tcpchatd.conf(5)
 # exactly its settings with their real defaults, tcpchat(1) exactly the options of
 # `tcpchat --help`.
-# Usage: man_pages.sh MAN_DIR TCPCHATD [TCPCHAT]
+# Usage: man_pages.sh MAN_DIR TCPCHATD TCPCHAT
 # shellcheck source=tests/service/lib.sh
 . "$(dirname "$0")/lib.sh"
-man_dir=$1 tcpchatd=$2 tcpchat=${3:-}
+man_dir=$1 tcpchatd=$2 tcpchat=$3
 make_work_dir
 
 # The roff lines of section $2 (".SH NAME") of page $1 that follow a .TP, with \- as -.
@@ -19,9 +19,7 @@ tagged_lines() {
 # The first long option on each line.
 first_option() { awk 'match($0, /--[a-z][a-z-]*/) { print substr($0, RSTART + 2, RLENGTH - 2) }'; }
 
-pages=(tcpchatd.8 tcpchatd.conf.5)
-[ -n "$tcpchat" ] && pages+=(tcpchat.1)
-for page in "${pages[@]}"; do
+for page in tcpchatd.8 tcpchatd.conf.5 tcpchat.1; do
   warnings=$(LC_ALL=C.UTF-8 groff -man -ww -z -Tutf8 "$man_dir/$page" 2>&1)
   [ -z "$warnings" ] || fail "groff warns about $page: $warnings"
 done
@@ -51,8 +49,6 @@ awk '
 same_lists "defaults of tcpchatd --check-config and tcpchatd.conf(5)" "$(cat "$work/defaults")" \
   "$(cat "$work/conf5.defaults")"
 
-if [ -n "$tcpchat" ]; then
-  "$tcpchat" --help >"$work/tcpchat.help"
-  same_lists "options of tcpchat --help and tcpchat(1)" "$(help_options "$work/tcpchat.help")" \
-    "$(tagged_lines "$man_dir/tcpchat.1" OPTIONS | first_option | sort)"
-fi
+"$tcpchat" --help >"$work/tcpchat.help"
+same_lists "options of tcpchat --help and tcpchat(1)" "$(help_options "$work/tcpchat.help")" \
+  "$(tagged_lines "$man_dir/tcpchat.1" OPTIONS | first_option | sort)"

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -24,7 +25,7 @@ std::string format_json(const Message& m);
 // The original client's date: local time as `%d/%m/%Y %H:%M:%S`.
 std::string format_date(std::chrono::system_clock::time_point t);
 
-// True when `s` is well-formed UTF-8 (no overlong forms, surrogates or code points past U+10FFFF).
-bool is_valid_utf8(std::string_view s);
+// `HOST:PORT` as people and URLs write it, an IPv6 address in brackets: `[::1]:9999`.
+std::string endpoint_name(std::string_view host, std::uint16_t port);
 
 }  // namespace tcpchat

@@ -1,25 +1,49 @@
-#include "listener.hpp"
+#include "net/listener.hpp"
 
 #include <boost/asio/error.hpp>
 #include <boost/asio/ip/v6_only.hpp>
 #include <chrono>
 
-#include "exit_codes.hpp"
-#include "log.hpp"
+#include "runtime/exit_codes.hpp"
+#include "runtime/log.hpp"
+#include "tcpchat/format.hpp"
 
 namespace tcpchat {
 namespace asio = boost::asio;
 using asio::ip::tcp;
 
+namespace {
+
+// After an accept failed for lack of resources, how long to wait before trying again.
+constexpr auto accept_backoff = std::chrono::milliseconds(100);
+
+// The protocol has no ping of its own: let the kernel find peers that vanished. A peer that
+// answers nothing for a minute, then to none of six probes ten seconds apart, is gone after
+// two minutes, well before its queue could reach --write-timeout in an idle room.
+constexpr int keepalive_idle_s = 60;
+constexpr int keepalive_interval_s = 10;
+constexpr int keepalive_probes = 6;
+
+void configure_client_socket(tcp::socket& socket) {
+  boost::system::error_code ignored;
+  socket.set_option(tcp::no_delay(true), ignored);
+  socket.set_option(asio::socket_base::keep_alive(true), ignored);
+  const int fd = socket.native_handle();
+  ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &keepalive_idle_s, sizeof keepalive_idle_s);
+  ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &keepalive_interval_s, sizeof keepalive_interval_s);
+  ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &keepalive_probes, sizeof keepalive_probes);
+}
+
+std::string peer_name(const tcp::socket& socket) {
+  boost::system::error_code ec;
+  const auto endpoint = socket.remote_endpoint(ec);
+  return ec ? std::string("unknown peer") : endpoint_name(endpoint);
+}
+
+}  // namespace
+
 std::string endpoint_name(const tcp::endpoint& endpoint) {
-  const auto address = endpoint.address();
-  std::string text;
-  if (address.is_v6()) text += '[';
-  text += address.to_string();
-  if (address.is_v6()) text += ']';
-  text += ':';
-  text += std::to_string(endpoint.port());
-  return text;
+  return endpoint_name(endpoint.address().to_string(), endpoint.port());
 }
 
 tcp::acceptor open_acceptor(asio::io_context& io, const tcp::endpoint& endpoint) {
@@ -77,7 +101,9 @@ void Listener::on_accept(const boost::system::error_code& ec, tcp::socket socket
   if (!ec) {
     if (reported_) log::info("accepting on " + name_ + " again");
     reported_ = false;
-    handler_(std::move(socket));
+    configure_client_socket(socket);
+    std::string peer = peer_name(socket);
+    handler_(std::move(socket), std::move(peer));
     do_accept();
     return;
   }
@@ -92,10 +118,10 @@ void Listener::on_accept(const boost::system::error_code& ec, tcp::socket socket
   }
   if (!reported_) {
     log::error("accept on " + name_ + " failed: " + ec.message() +
-               "; retrying every 100 ms (raise the open-file limit or lower --max-clients)");
+               "; retrying every " + std::to_string(accept_backoff.count()) + " ms (raise the open-file limit or lower --max-clients)");
     reported_ = true;
   }
-  backoff_.expires_after(std::chrono::milliseconds(100));
+  backoff_.expires_after(accept_backoff);
   backoff_.async_wait([this](const boost::system::error_code& wait_ec) {
     if (!wait_ec) do_accept();
   });

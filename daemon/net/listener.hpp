@@ -12,7 +12,8 @@ namespace tcpchat {
 // a short backoff instead of ending or spinning the loop.
 class Listener {
  public:
-  using Handler = std::function<void(boost::asio::ip::tcp::socket)>;
+  // Receives each accepted socket, already set up for a client, with the peer's name.
+  using Handler = std::function<void(boost::asio::ip::tcp::socket, std::string peer)>;
 
   Listener(boost::asio::ip::tcp::acceptor acceptor, Handler on_accept);
   void start();
@@ -41,6 +42,7 @@ struct ListenError : std::runtime_error {
   int exit_status;
 };
 
+// `ADDR:PORT`, IPv6 as `[ADDR]:PORT`.
 std::string endpoint_name(const boost::asio::ip::tcp::endpoint& endpoint);
 
 }  // namespace tcpchat

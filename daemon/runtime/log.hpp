@@ -12,7 +12,6 @@ enum class Level { debug, info, warning, error };
 // since journald adds its own.
 void init_from_environment();
 void set_level(Level level);
-Level level();
 bool enabled(Level level);
 
 void debug(std::string_view line);
@@ -21,8 +20,5 @@ void warning(std::string_view line);
 void error(std::string_view line);
 // Logged whatever the level: lines that tools and tests read (`listening on ...`).
 void notice(std::string_view line);
-
-std::string_view to_string(Level level);
-bool parse_level(std::string_view text, Level& out);
 
 }  // namespace tcpchat::log

@@ -6,7 +6,8 @@
 #include <string_view>
 #include <vector>
 
-#include "config.hpp"
+#include "core/journal.hpp"
+#include "runtime/config.hpp"
 #include "tcpchat/message.hpp"
 
 namespace tcpchat {
@@ -14,7 +15,7 @@ namespace tcpchat {
 // The append-only record of accepted messages: one compact JSON object per line. Appends are
 // one write(2) per batch; fsync follows the configured policy; past its size limit the file is
 // renamed to PATH.1 and a new one started.
-class HistoryFile {
+class HistoryFile final : public Journal {
  public:
   // Opens (creating) `path` for appending. A torn last line left by a crash is cut off.
   // Throws std::runtime_error with a sentence naming the file.
@@ -26,8 +27,8 @@ class HistoryFile {
   // The last `count` messages recorded in PATH.1 and PATH, oldest first.
   std::vector<Message> load_tail(std::size_t count) const;
 
-  // Appends whole lines; on failure nothing of them stays in the file and `error` says why.
-  bool append(std::string_view lines, std::string& error);
+  // Journal: appends one line per message, in one write(2).
+  std::optional<std::string> record(std::span<const Message> messages) override;
   // fsync if anything was appended since the last one (for FsyncPolicy::interval).
   void sync();
   // Closes and opens the path again (after logrotate moved the file). False with `error` set
@@ -35,10 +36,11 @@ class HistoryFile {
   bool reopen(std::string& error);
 
   void set_limits(std::size_t max_bytes, FsyncPolicy policy);
-  const std::string& path() const { return path_; }
 
  private:
   void open_or_throw();
+  // Appends whole lines; on failure nothing of them stays in the file and `error` says why.
+  bool append(std::string_view lines, std::string& error);
   void rotate();
 
   std::string path_;

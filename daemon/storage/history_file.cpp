@@ -1,4 +1,4 @@
-#include "history_file.hpp"
+#include "storage/history_file.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -9,8 +9,9 @@
 #include <fstream>
 #include <sstream>
 
-#include "log.hpp"
-#include "tcpchat/frame_decoder.hpp"
+#include "runtime/log.hpp"
+#include "tcpchat/body_parser.hpp"
+#include "tcpchat/format.hpp"
 
 namespace tcpchat {
 namespace {
@@ -96,6 +97,17 @@ std::vector<Message> HistoryFile::load_tail(std::size_t count) const {
   }
   if (out.size() > count) out.erase(out.begin(), out.end() - static_cast<std::ptrdiff_t>(count));
   return out;
+}
+
+std::optional<std::string> HistoryFile::record(std::span<const Message> messages) {
+  std::string lines;
+  for (const Message& m : messages) {
+    lines += format_json(m);
+    lines += '\n';
+  }
+  std::string error;
+  if (append(lines, error)) return std::nullopt;
+  return error;
 }
 
 bool HistoryFile::append(std::string_view lines, std::string& error) {

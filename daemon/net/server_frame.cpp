@@ -1,4 +1,4 @@
-#include "server_frame.hpp"
+#include "net/server_frame.hpp"
 
 #include <chrono>
 #include <memory>
@@ -6,6 +6,7 @@
 
 #include "tcpchat/encode.hpp"
 #include "tcpchat/format.hpp"
+#include "tcpchat/wire.hpp"
 
 namespace tcpchat {
 

@@ -1,17 +1,16 @@
-#include "session.hpp"
+#include "net/session.hpp"
 
 #include <sys/socket.h>
 
 #include <boost/asio/error.hpp>
 #include <cerrno>
-#include <cstring>
+#include <vector>
 
-#include "config.hpp"
-#include "log.hpp"
-#include "room.hpp"
-#include "server_frame.hpp"
-#include "tcpchat/encode.hpp"
-#include "tcpchat/format.hpp"
+#include "core/room.hpp"
+#include "net/server_frame.hpp"
+#include "runtime/log.hpp"
+#include "runtime/units.hpp"
+#include "tcpchat/wire.hpp"
 
 namespace tcpchat {
 namespace asio = boost::asio;
@@ -25,28 +24,36 @@ namespace {
 constexpr std::size_t discard_limit_bytes = 64 * 1024;
 constexpr auto discard_limit_time = std::chrono::seconds(1);
 
-// sendmsg(2) takes at most IOV_MAX (1024) buffers.
-constexpr std::size_t max_iovecs = 1024;
+boost::system::error_code last_error() {
+  return {errno, boost::system::system_category()};
+}
+
+bool would_block() {
+  return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
+}
 
 }  // namespace
 
-Session::Session(Room& room, tcp::socket socket, std::string peer)
-    : room_(room),
+Session::Session(Hub& hub, Room& room, Sequencer& sequencer, tcp::socket socket,
+                 std::string peer)
+    : hub_(hub),
+      room_(room),
+      sequencer_(sequencer),
       socket_(std::move(socket)),
       peer_(std::move(peer)),
-      decoder_(Limits{.max_body_bytes = room.config().max_message_bytes}),
-      last_read_(Clock::now()),
+      decoder_(Limits{.max_body_bytes = hub.config().max_message_bytes}),
+      last_read_(hub.now()),
       last_write_progress_(last_read_) {
   boost::system::error_code ignored;
   socket_.non_blocking(true, ignored);
-  room_.attach(*this);
+  hub_.attach(*this);
 }
 
 Session::~Session() {
-  room_.unschedule_flush(*this);
   leave_room();
   release_queue();
-  room_.detach(*this);
+  hub_.remove_input_bytes(input_bytes_);
+  hub_.detach(*this);
 }
 
 void Session::start() {
@@ -54,7 +61,7 @@ void Session::start() {
 }
 
 void Session::leave_room() {
-  if (in_room) room_.leave(*this);
+  room_.leave(*this);
 }
 
 void Session::fail(const boost::system::error_code& ec, std::string_view what) {
@@ -66,6 +73,11 @@ void Session::fail(const boost::system::error_code& ec, std::string_view what) {
     log::warning("client " + peer_ + ": " + std::string(what) + " failed: " + ec.message());
   }
   close();
+}
+
+RateLimit Session::rate_limit() const {
+  const Config& config = hub_.config();
+  return {.per_second = config.rate_limit, .burst = config.effective_burst()};
 }
 
 // ---- reading ----
@@ -86,16 +98,16 @@ void Session::on_readable(const boost::system::error_code& ec) {
   if (ec) return fail(ec, "waiting for input");
   if (state_ == State::rejecting || state_ == State::finishing) {
     // Input is discarded only once the reply is out; until then leave it unread.
-    if (head_ == queue_.size()) discard_input();
+    if (queue_.empty()) discard_input();
     return;
   }
-  if (state_ != State::open || throttled_) return;
+  if (state_ != State::open || throttled_ || paused_) return;
 
-  auto& buffer = room_.read_buffer();
+  const auto buffer = hub_.read_buffer();
   const ssize_t n = ::recv(socket_.native_handle(), buffer.data(), buffer.size(), 0);
   if (n < 0) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return wait_readable();
-    return fail(boost::system::error_code(errno, boost::system::system_category()), "reading");
+    if (would_block()) return wait_readable();
+    return fail(last_error(), "reading");
   }
   if (n == 0) {
     if (decoder_.in_frame()) {
@@ -104,19 +116,19 @@ void Session::on_readable(const boost::system::error_code& ec) {
     }
     return finish();
   }
-  room_.tick();
-  last_read_ = room_.now();
+  hub_.tick();
+  last_read_ = hub_.now();
   decoder_.feed(std::string_view(buffer.data(), static_cast<std::size_t>(n)));
   process_input();
 }
 
 void Session::process_input() {
-  auto& incoming = room_.incoming();
-  incoming.clear();
-  const bool limited = room_.config().rate_limit > 0;
-  const auto now = room_.now();
+  std::vector<Message> batch;
+  const RateLimit limit = rate_limit();
+  const bool limited = limit.per_second > 0;
+  const auto now = hub_.now();
   for (;;) {
-    if (limited && !has_token(now)) {
+    if (limited && !tokens_.has_token(now, limit)) {
       std::string rest(decoder_.take_unread());
       backlog_.swap(rest);
       throttle();
@@ -130,8 +142,8 @@ void Session::process_input() {
     std::string refusal;
     if (auto* m = std::get_if<Message>(&*result)) {
       if (m->client_name != server_name) {
-        if (limited) tokens_ -= 1;
-        incoming.push_back(std::move(*m));
+        if (limited) tokens_.spend();
+        batch.push_back(std::move(*m));
         continue;
       }
       // Clients treat @SERVER frames as the daemon's own errors: nobody may speak as it.
@@ -140,11 +152,12 @@ void Session::process_input() {
       refusal = std::get<ProtocolError>(*result).reason;
     }
     // Messages that came before the bad frame are valid and keep their place in the order.
-    if (!incoming.empty()) room_.publish(*this);
+    submit(batch);
     log::warning("invalid request from " + peer_ + ": " + refusal);
     return reject("InvalidRequestError", refusal);
   }
-  if (!incoming.empty()) room_.publish(*this);
+  submit(batch);
+  count_input();
   if (state_ != State::open) return;
   if (decoder_.in_frame()) {
     if (frame_started_ == SteadyTime{}) frame_started_ = now;
@@ -154,108 +167,95 @@ void Session::process_input() {
   if (!throttled_) wait_readable();
 }
 
-bool Session::has_token(SteadyTime now) {
-  const auto& config = room_.config();
-  const double burst = config.effective_burst();
-  if (tokens_at_ == SteadyTime{}) {
-    tokens_ = burst;
-  } else {
-    const double elapsed = std::chrono::duration<double>(now - tokens_at_).count();
-    tokens_ = std::min(burst, tokens_ + elapsed * config.rate_limit);
-  }
-  tokens_at_ = now;
-  return tokens_ >= 1;
+void Session::submit(std::span<const Message> messages) {
+  if (messages.empty()) return;
+  sequencer_.submit(std::shared_ptr<Origin>(shared_from_this(), this), messages);
+}
+
+void Session::count_input() {
+  const std::size_t held = decoder_.buffered_bytes() + backlog_.size();
+  hub_.remove_input_bytes(input_bytes_);
+  hub_.add_input_bytes(held);
+  input_bytes_ = held;
+}
+
+void Session::refused(std::span<const Message> messages, const Refusal& why) {
+  log::error(why.detail + "; " + std::to_string(messages.size()) + " message(s) from " + peer_ +
+             " not broadcast");
+  for (std::size_t i = 0; i < messages.size(); ++i) deliver(server_frame(why.subject, why.text));
+}
+
+void Session::pause_reading() {
+  paused_ = true;
+}
+
+void Session::resume_reading() {
+  if (!std::exchange(paused_, false)) return;
+  if (state_ == State::open && !throttled_) wait_readable();
 }
 
 void Session::throttle() {
   throttled_ = true;
-  throttled_since_ = room_.now();
+  throttled_since_ = hub_.now();
   if (!timer_) timer_ = std::make_unique<asio::steady_timer>(socket_.get_executor());
-  const double wait_s = (1 - tokens_) / room_.config().rate_limit;
-  timer_->expires_after(std::chrono::duration_cast<Clock::duration>(
-      std::chrono::duration<double>(std::max(wait_s, 0.001))));
+  timer_->expires_after(tokens_.until_token(rate_limit()));
   timer_->async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
-    if (ec || self->state_ != State::open) return;
-    self->throttled_ = false;
-    self->room_.tick();
-    // Time spent not reading by our choice does not count against the client's frame.
-    if (self->frame_started_ != SteadyTime{}) {
-      self->frame_started_ += self->room_.now() - self->throttled_since_;
-    }
-    if (self->room_.config().rate_limit <= 0 || !self->backlog_.empty()) {
-      self->decoder_.feed(self->backlog_);
-    }
-    self->process_input();
+    if (!ec) self->on_throttle_end();
   });
+}
+
+void Session::on_throttle_end() {
+  if (state_ != State::open) return;
+  throttled_ = false;
+  hub_.tick();
+  // Time spent not reading by our choice does not count against the client's frame.
+  if (frame_started_ != SteadyTime{}) frame_started_ += hub_.now() - throttled_since_;
+  decoder_.feed(backlog_);
+  process_input();
 }
 
 // ---- writing ----
 
 void Session::deliver(const Frame& frame) {
-  if (state_ == State::closed || doomed) return;
-  if (head_ == queue_.size()) last_write_progress_ = room_.now();
-  // Grow geometrically from a useful size: a busy room appends many frames per turn.
-  if (queue_.size() == queue_.capacity())
-    queue_.reserve(std::max<std::size_t>(16, queue_.size() * 2));
-  queue_.push_back(frame);
-  queued_bytes_ += frame->size();
-  room_.queued(static_cast<std::ptrdiff_t>(frame->size()));
-  if (queued_bytes_ > room_.config().max_queue_bytes) {
-    room_.drop(*this, "slow consumer: " + std::to_string(queued_bytes_) +
-                          " bytes queued, over the limit of " +
-                          std::to_string(room_.config().max_queue_bytes) + " (--max-queue-bytes)");
+  if (state_ == State::closed || doomed_) return;
+  if (queue_.empty()) last_write_progress_ = hub_.now();
+  queue_.push(frame);
+  hub_.add_queued_bytes(frame->size());
+  const std::size_t limit = hub_.config().max_queue_bytes;
+  if (queue_.bytes() > limit) {
+    hub_.drop(*this, "slow consumer: " + std::to_string(queue_.bytes()) +
+                         " bytes queued, over the limit of " + std::to_string(limit) +
+                         " (--max-queue-bytes)");
     return;
   }
-  if (!waiting_write_) room_.schedule_flush(*this);
+  if (!waiting_write_) hub_.schedule_flush(*this);
 }
 
 void Session::flush() {
   if (state_ == State::closed || waiting_write_) return;
-  auto& iov = room_.iovecs();
-  while (head_ < queue_.size()) {
-    iov.clear();
-    std::size_t offset = head_offset_;
+  const auto iov = hub_.iovecs();
+  while (!queue_.empty()) {
     std::size_t total = 0;
-    for (std::size_t i = head_; i < queue_.size() && iov.size() < max_iovecs; ++i) {
-      const std::string& f = *queue_[i];
-      iov.push_back({const_cast<char*>(f.data()) + offset, f.size() - offset});
-      total += f.size() - offset;
-      offset = 0;
-    }
     msghdr msg{};
     msg.msg_iov = iov.data();
-    msg.msg_iovlen = iov.size();
+    msg.msg_iovlen = queue_.fill(iov, total);
     const ssize_t n = ::sendmsg(socket_.native_handle(), &msg, MSG_NOSIGNAL);
     if (n < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) return wait_writable();
-      return fail(boost::system::error_code(errno, boost::system::system_category()), "writing");
+      return fail(last_error(), "writing");
     }
-    last_write_progress_ = room_.now();
-    std::size_t sent = static_cast<std::size_t>(n);
-    queued_bytes_ -= sent;
-    room_.queued(-static_cast<std::ptrdiff_t>(sent));
-    while (sent > 0) {
-      const std::size_t left = queue_[head_]->size() - head_offset_;
-      if (sent < left) {
-        head_offset_ += sent;
-        break;
-      }
-      sent -= left;
-      queue_[head_++].reset();
-      head_offset_ = 0;
-    }
-    if (static_cast<std::size_t>(n) < total) return wait_writable();
+    last_write_progress_ = hub_.now();
+    const auto sent = static_cast<std::size_t>(n);
+    queue_.consume(sent);
+    hub_.remove_queued_bytes(sent);
+    if (sent < total) return wait_writable();
   }
   on_queue_empty();
 }
 
 void Session::wait_writable() {
-  // Keep the vector from growing without end while a slow reader falls behind.
-  if (head_ > 64 && head_ * 2 > queue_.size()) {
-    queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(head_));
-    head_ = 0;
-  }
+  queue_.compact();
   waiting_write_ = true;
   socket_.async_wait(
       tcp::socket::wait_write,
@@ -266,12 +266,12 @@ void Session::on_writable(const boost::system::error_code& ec) {
   if (ec == asio::error::operation_aborted) return;  // stale, as in on_readable
   waiting_write_ = false;
   if (ec) return fail(ec, "waiting to write");
-  room_.tick();
+  hub_.tick();
   flush();
 }
 
 void Session::on_queue_empty() {
-  clear_queue();
+  queue_.clear();
   if ((state_ == State::finishing || state_ == State::rejecting) && !draining_) {
     // Closing with input unread would send a reset that can destroy what is still in flight
     // to the client: shut down our side and read until its end, within bounds.
@@ -287,37 +287,29 @@ void Session::on_queue_empty() {
 }
 
 void Session::release_queue() {
-  room_.queued(-static_cast<std::ptrdiff_t>(queued_bytes_));
-  queued_bytes_ = 0;
-  clear_queue();
-}
-
-void Session::clear_queue() {
-  // Keep a block for the next burst (1 KiB at most); give back what a backlog made large.
-  if (queue_.capacity() > 64) {
-    decltype(queue_)().swap(queue_);
-  } else {
-    queue_.clear();
-  }
-  head_ = 0;
-  head_offset_ = 0;
+  hub_.remove_queued_bytes(queue_.bytes());
+  queue_.clear();
 }
 
 // ---- ending ----
+
+void Session::stop_timer() {
+  throttled_ = false;
+  if (timer_) timer_->cancel();
+  timer_.reset();
+}
 
 void Session::reject(std::string_view subject, std::string_view text) {
   if (state_ == State::closed || state_ == State::rejecting) return;
   leave_room();
   state_ = State::rejecting;
-  throttled_ = false;
-  if (timer_) timer_->cancel();
-  timer_.reset();
+  stop_timer();
   deliver(server_frame(subject, text));
   flush();
 }
 
 void Session::discard_input() {
-  auto& buffer = room_.read_buffer();
+  const auto buffer = hub_.read_buffer();
   for (;;) {
     const ssize_t n = ::recv(socket_.native_handle(), buffer.data(), buffer.size(), 0);
     if (n > 0) {
@@ -325,9 +317,7 @@ void Session::discard_input() {
       if (discarded_ >= discard_limit_bytes) return close();
       continue;
     }
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
-      return wait_readable();
-    }
+    if (n < 0 && would_block()) return wait_readable();
     return close();  // end of input, or an error: either way nothing more to wait for
   }
 }
@@ -336,9 +326,7 @@ void Session::finish() {
   if (state_ != State::open) return;
   leave_room();
   state_ = State::finishing;
-  throttled_ = false;
-  if (timer_) timer_->cancel();
-  timer_.reset();
+  stop_timer();
   if (waiting_read_) {
     boost::system::error_code ignored;
     socket_.cancel(ignored);  // also cancels a write wait; flush() below re-arms it
@@ -367,12 +355,12 @@ void Session::abort() {
 }
 
 void Session::check_deadlines(SteadyTime now) {
-  const auto& config = room_.config();
-  if (queued_bytes_ > 0 && now - last_write_progress_ > config.write_timeout) {
-    room_.drop(*this, "slow consumer: no write progress for " +
-                          format_duration(config.write_timeout) + " (--write-timeout) with " +
-                          std::to_string(queued_bytes_) + " bytes queued, limit " +
-                          std::to_string(config.max_queue_bytes));
+  const auto& config = hub_.config();
+  if (queue_.bytes() > 0 && now - last_write_progress_ > config.write_timeout) {
+    hub_.drop(*this, "slow consumer: no write progress for " +
+                         format_duration(config.write_timeout) + " (--write-timeout) with " +
+                         std::to_string(queue_.bytes()) + " bytes queued, limit " +
+                         std::to_string(config.max_queue_bytes));
     return;
   }
   if (state_ != State::open) return;

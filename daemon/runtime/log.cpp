@@ -1,6 +1,7 @@
-#include "log.hpp"
+#include "runtime/log.hpp"
 
 #include <sys/stat.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -52,7 +53,7 @@ void emit(int priority, std::string_view word, std::string_view line) {
   text.reserve(line.size() + 40);
   if (journal) {
     text += '<';
-    text += static_cast<char>('0' + priority);
+    text += std::to_string(priority);
     text += '>';
   } else {
     text += timestamp();
@@ -80,51 +81,24 @@ void init_from_environment() {
 void set_level(Level level) {
   current = level;
 }
-Level level() {
-  return current;
-}
 bool enabled(Level level) {
   return level >= current;
 }
 
 void debug(std::string_view line) {
-  if (enabled(Level::debug)) emit(7, "debug", line);
+  if (enabled(Level::debug)) emit(LOG_DEBUG, "debug", line);
 }
 void info(std::string_view line) {
-  if (enabled(Level::info)) emit(6, "info", line);
+  if (enabled(Level::info)) emit(LOG_INFO, "info", line);
 }
 void warning(std::string_view line) {
-  if (enabled(Level::warning)) emit(4, "warning", line);
+  if (enabled(Level::warning)) emit(LOG_WARNING, "warning", line);
 }
 void error(std::string_view line) {
-  emit(3, "error", line);
+  emit(LOG_ERR, "error", line);
 }
 void notice(std::string_view line) {
-  emit(5, "notice", line);
-}
-
-std::string_view to_string(Level level) {
-  switch (level) {
-    case Level::debug:
-      return "debug";
-    case Level::info:
-      return "info";
-    case Level::warning:
-      return "warning";
-    case Level::error:
-      return "error";
-  }
-  return "info";
-}
-
-bool parse_level(std::string_view text, Level& out) {
-  for (const Level l : {Level::debug, Level::info, Level::warning, Level::error}) {
-    if (text == to_string(l)) {
-      out = l;
-      return true;
-    }
-  }
-  return false;
+  emit(LOG_NOTICE, "notice", line);
 }
 
 }  // namespace tcpchat::log

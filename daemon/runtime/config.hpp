@@ -1,24 +1,21 @@
 #pragma once
 
-#include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
-#include "log.hpp"
+#include "runtime/log.hpp"
+#include "runtime/units.hpp"
 
 namespace tcpchat {
 
-using Duration = std::chrono::milliseconds;
-
 enum class FsyncPolicy { always, interval, never };
 
-// Everything tcpchatd can be told; the defaults here are the documented defaults.
+// Everything tcpchatd can be told. The defaults here are the documented defaults: help, the man
+// page test and --check-config all read them from here, through the option table.
 struct Config {
-  std::optional<std::string> config_file;
   std::vector<std::string> bind = {"127.0.0.1"};
   std::uint16_t port = 9999;
 
@@ -65,13 +62,21 @@ struct Invocation {
 };
 
 // Parses the command line and the INI file it names with `--config` (the command line wins).
-// Throws ConfigError: 64 for the command line, 66 for an unreadable file, 78 for its content.
+// Options must be spelled in full: a prefix of one is refused, so that a new option can never
+// change what an old script meant. Throws ConfigError: 64 for the command line, 66 for an
+// unreadable file, 78 for its content.
 Invocation parse_invocation(const std::vector<std::string>& args);
 
 // The effective configuration as an INI file that --config accepts.
 std::string to_ini(const Config& config);
 
-std::string format_bytes(std::size_t bytes);
-std::string format_duration(Duration d);
+// What a SIGHUP does with a configuration read again.
+struct ReloadPlan {
+  Config config;  // the new one, with the settings that need a restart kept as they run
+  // `name old -> new`, by name: the settings applied, and those that need a restart.
+  std::vector<std::string> changed;
+  std::vector<std::string> restart;
+};
+ReloadPlan plan_reload(const Config& running, const Config& next);
 
 }  // namespace tcpchat

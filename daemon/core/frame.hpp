@@ -5,7 +5,7 @@
 
 namespace tcpchat {
 
-// One encoded frame, built once and shared by every session that sends it.
+// One encoded frame, built once and shared by every queue that sends it.
 using Frame = std::shared_ptr<const std::string>;
 
 }  // namespace tcpchat

@@ -1,4 +1,4 @@
-#include "service_manager.hpp"
+#include "runtime/service_manager.hpp"
 
 #include <sys/socket.h>
 
@@ -7,7 +7,7 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "log.hpp"
+#include "runtime/log.hpp"
 
 #ifdef TCPCHAT_HAVE_SYSTEMD
 #include <systemd/sd-daemon.h>

@@ -1,0 +1,48 @@
+#pragma once
+
+#include <sys/uio.h>
+
+#include <boost/container/small_vector.hpp>
+#include <cstddef>
+#include <span>
+
+#include "core/frame.hpp"
+
+namespace tcpchat {
+
+// The frames one connection has still to send, shared with every other queue that holds them,
+// and how far the first one has been written. A couple of frames fit inline, so delivering to an
+// idle connection does not allocate.
+class SendQueue {
+ public:
+  // A busy room appends many frames per loop turn: grow from this many at once.
+  static constexpr std::size_t initial_capacity = 16;
+  // Capacity (frames) kept between bursts; a larger one, left by a backlog, is given back.
+  static constexpr std::size_t kept_capacity = 64;
+  // Sent frames at the front are dropped once there are more than this many and they are most
+  // of the queue, so that a slow reader's queue does not grow without end.
+  static constexpr std::size_t compact_threshold = 64;
+
+  void push(Frame frame);
+  // Describes the unsent bytes from the head on, at most out.size() buffers; returns how many
+  // buffers were filled and adds their length to `bytes`.
+  std::size_t fill(std::span<iovec> out, std::size_t& bytes) const;
+  // Forgets the first `n` unsent bytes (they were written); releases the frames fully sent.
+  void consume(std::size_t n);
+  void compact();
+  // Forgets everything, keeping at most kept_capacity frames of capacity.
+  void clear();
+
+  bool empty() const { return head_ == frames_.size(); }
+  std::size_t bytes() const { return bytes_; }
+  std::size_t capacity() const { return frames_.capacity(); }
+  std::size_t frames() const { return frames_.size() - head_; }
+
+ private:
+  boost::container::small_vector<Frame, 2> frames_;
+  std::size_t head_ = 0;         // first unsent frame
+  std::size_t head_offset_ = 0;  // bytes of frames_[head_] already sent
+  std::size_t bytes_ = 0;        // unsent bytes
+};
+
+}  // namespace tcpchat

@@ -1,0 +1,113 @@
+#pragma once
+
+#include <sys/uio.h>
+
+#include <array>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/intrusive/list.hpp>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/held_bytes.hpp"
+#include "core/time.hpp"
+#include "runtime/config.hpp"
+
+namespace tcpchat {
+
+class Session;
+
+namespace hub_hooks {
+namespace bi = boost::intrusive;
+struct LiveTag;
+struct FlushTag;
+// Unlinked on destruction, so a session that dies is in no list of the Hub's.
+using Live = bi::list_base_hook<bi::tag<LiveTag>, bi::link_mode<bi::auto_unlink>>;
+using Flush = bi::list_base_hook<bi::tag<FlushTag>, bi::link_mode<bi::auto_unlink>>;
+}  // namespace hub_hooks
+
+// The loop's services to every session, as redis' beforeSleep: one flush per loop turn for the
+// sessions that have something to send, drops carried out on the next turn (never in the middle
+// of a broadcast), the periodic deadline sweep, the total queue bound, the loop clock, scratch
+// space shared by all sessions, and shutdown.
+class Hub {
+ public:
+  // sendmsg(2) takes at most IOV_MAX (1024) buffers.
+  static constexpr std::size_t max_iovecs = 1024;
+  // One read buffer for the whole loop: an idle session holds none.
+  static constexpr std::size_t read_buffer_bytes = 64 * 1024;
+
+  Hub(boost::asio::io_context& io, const Config& config);
+  ~Hub();
+  Hub(const Hub&) = delete;
+  Hub& operator=(const Hub&) = delete;
+
+  // Every live session, room member or not (closing ones too), for deadlines and shutdown.
+  void attach(Session& session);
+  void detach(Session& session);
+  std::size_t live() const { return live_count_; }
+
+  // Flushes `session` once on this loop turn, after every handler that is ready has run.
+  void schedule_flush(Session& session);
+  // Closes `session` with a reset on the next loop turn, logging `why` now.
+  void drop(Session& session, const std::string& why);
+
+  void add_queued_bytes(std::size_t bytes);
+  void remove_queued_bytes(std::size_t bytes) { held_.remove_queued(bytes); }
+  void add_input_bytes(std::size_t bytes) { held_.add_input(bytes); }
+  void remove_input_bytes(std::size_t bytes) { held_.remove_input(bytes); }
+  const HeldBytes& held() const { return held_; }
+
+  // Shared scratch space, valid until the caller returns to the loop.
+  std::span<char> read_buffer() { return read_buffer_; }
+  std::span<iovec> iovecs() { return iovecs_; }
+
+  const Config& config() const { return config_; }
+  void apply(const Config& config);
+  // The loop's notion of now, read once per event instead of once per session and message.
+  SteadyTime now() const { return now_; }
+  void tick();
+
+  // Stops reading from every member and closes each once its queue is flushed; calls `done`
+  // when the last session is gone (at once if there is none).
+  void finish_all(std::function<void()> done);
+  void close_all();
+
+  std::uint64_t dropped() const { return dropped_; }
+
+ private:
+  using LiveList = boost::intrusive::list<Session, boost::intrusive::base_hook<hub_hooks::Live>,
+                                          boost::intrusive::constant_time_size<false>>;
+  using FlushList = boost::intrusive::list<Session, boost::intrusive::base_hook<hub_hooks::Flush>,
+                                           boost::intrusive::constant_time_size<false>>;
+
+  void flush_pending();
+  void enforce_total_limit();
+  void arm_sweep();
+  void sweep();
+  std::vector<std::shared_ptr<Session>> snapshot_live() const;
+  void notify_if_empty();
+
+  boost::asio::io_context& io_;
+  Config config_;
+  LiveList live_;
+  std::size_t live_count_ = 0;
+  FlushList to_flush_;
+  std::vector<std::shared_ptr<Session>> to_drop_;
+  HeldBytes held_;
+  std::uint64_t dropped_ = 0;
+  boost::asio::steady_timer sweep_timer_;
+  std::array<char, read_buffer_bytes> read_buffer_;
+  std::array<iovec, max_iovecs> iovecs_;
+  SteadyTime now_;
+  bool flush_posted_ = false;
+  bool drop_posted_ = false;
+  bool stopping_ = false;
+  std::function<void()> on_empty_;
+};
+
+}  // namespace tcpchat

@@ -1,0 +1,117 @@
+#pragma once
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/member.hpp"
+#include "core/send_queue.hpp"
+#include "core/sequencer.hpp"
+#include "core/time.hpp"
+#include "core/token_bucket.hpp"
+#include "net/hub.hpp"
+#include "tcpchat/frame_decoder.hpp"
+
+namespace tcpchat {
+
+class Room;
+
+// One client connection: reads frames through a FrameDecoder and submits the messages to the
+// sequencer; as a room member, sends what the room delivers, gathering its whole queue into one
+// sendmsg(2) when the Hub flushes it.
+//
+// An idle session holds no read buffer (it waits for readability and reads into the Hub's
+// shared buffer) and no queue memory. Pending handlers own the session (shared_from_this); the
+// Room and the Hub only point at it, and it leaves both when it closes or dies.
+class Session final : public Member,
+                      public Origin,
+                      public hub_hooks::Live,
+                      public hub_hooks::Flush,
+                      public std::enable_shared_from_this<Session> {
+ public:
+  Session(Hub& hub, Room& room, Sequencer& sequencer, boost::asio::ip::tcp::socket socket,
+          std::string peer);
+  ~Session();
+
+  // Starts reading; the session should be a room member by now.
+  void start();
+
+  // Member: queues a frame and asks the Hub for a flush; never writes from here.
+  void deliver(const Frame& frame) override;
+  // Origin
+  const std::string& peer() const override { return peer_; }
+  void refused(std::span<const Message> messages, const Refusal& why) override;
+  void pause_reading() override;
+  void resume_reading() override;
+
+  // Writes as much of the queue as the socket takes now (the Hub calls this once per turn).
+  void flush();
+  // Sends `subject`/`text` from @SERVER, then closes gracefully: shut down the sending side,
+  // discard at most 64 KiB or 1 s of input so the reply is not destroyed by a reset, close.
+  void reject(std::string_view subject, std::string_view text);
+  // Stops reading; closes once everything queued has been written.
+  void finish();
+  // Closes now, discarding the queue.
+  void close();
+  // Closes with a reset, discarding what the kernel still holds for the peer too: for slow
+  // consumers, whose socket buffers would otherwise stay allocated until they read.
+  void abort();
+
+  // Checks the frame, idle and write deadlines; called by the Hub's periodic sweep.
+  void check_deadlines(SteadyTime now);
+  void apply_limits(const Limits& limits);
+
+  // Marks the session as being dropped; false when it already was.
+  bool doom() { return !std::exchange(doomed_, true); }
+  bool doomed() const { return doomed_; }
+  std::size_t queued_bytes() const { return queue_.bytes(); }
+
+ private:
+  enum class State : unsigned char { open, finishing, rejecting, closed };
+
+  void wait_readable();
+  void on_readable(const boost::system::error_code& ec);
+  void process_input();
+  void submit(std::span<const Message> messages);
+  void wait_writable();
+  void on_writable(const boost::system::error_code& ec);
+  void on_queue_empty();
+  void discard_input();
+  void release_queue();
+  void throttle();
+  void on_throttle_end();
+  void count_input();
+  void leave_room();
+  void stop_timer();
+  void fail(const boost::system::error_code& ec, std::string_view what);
+  RateLimit rate_limit() const;
+
+  Hub& hub_;
+  Room& room_;
+  Sequencer& sequencer_;
+  boost::asio::ip::tcp::socket socket_;
+  std::string peer_;
+  FrameDecoder decoder_;
+  SendQueue queue_;
+  SteadyTime last_read_;
+  SteadyTime last_write_progress_;
+  SteadyTime frame_started_{};  // zero while no frame is in progress
+  // Only for rate-limited or closing sessions, so idle ones stay small.
+  std::unique_ptr<boost::asio::steady_timer> timer_;
+  std::string backlog_;  // input held back while rate-limited
+  TokenBucket tokens_;
+  SteadyTime throttled_since_{};
+  std::size_t discarded_ = 0;
+  std::size_t input_bytes_ = 0;  // what the Hub counts of ours as held input
+  State state_ = State::open;
+  bool waiting_read_ = false;
+  bool waiting_write_ = false;
+  bool throttled_ = false;
+  bool paused_ = false;    // the sequencer asked us not to read for now
+  bool draining_ = false;  // our side is shut down; reading to the end before closing
+  bool doomed_ = false;    // the Hub decided to drop this session; it closes on the next turn
+};
+
+}  // namespace tcpchat

@@ -1,0 +1,276 @@
+#include "runtime/option_table.hpp"
+
+#include <array>
+#include <boost/asio/ip/address.hpp>
+#include <utility>
+
+namespace tcpchat {
+namespace {
+
+// A codec turns a setting's text into its value and back.
+struct Bytes {
+  std::size_t min = 0;
+  bool plain = false;  // print as a bare number rather than in the largest whole unit
+  std::size_t parse(std::string_view text, std::string_view option) const {
+    const auto n = parse_bytes(text);
+    if (!n) {
+      throw InvalidValue(invalid_value(
+          option, text, "expected a byte count such as 1048576, 64KiB, 8MiB or 1GiB"));
+    }
+    if (*n < min) {
+      throw InvalidValue(
+          invalid_value(option, text, "must be at least " + std::to_string(min) + " bytes"));
+    }
+    return *n;
+  }
+  std::string format(std::size_t n) const { return plain ? std::to_string(n) : format_bytes(n); }
+};
+
+struct Time {
+  Duration parse(std::string_view text, std::string_view option) const {
+    const auto d = parse_duration(text);
+    if (!d) {
+      throw InvalidValue(
+          invalid_value(option, text, "expected a duration such as 30, 30s, 500ms, 5m or 1h"));
+    }
+    if (*d > longest_duration) {
+      throw InvalidValue(invalid_value(
+          option, text, "at most 10 years (87600h); use 0 to turn it off where that is allowed"));
+    }
+    return *d;
+  }
+  std::string format(Duration d) const { return format_duration(d); }
+};
+
+template <class T>
+struct Count {
+  std::uint64_t min;
+  std::uint64_t max;
+  T parse(std::string_view text, std::string_view option) const {
+    const auto n = parse_whole_number(text);
+    if (!n || *n < min || *n > max) {
+      throw InvalidValue(invalid_value(
+          option, text,
+          "expected a whole number from " + std::to_string(min) + " to " + std::to_string(max)));
+    }
+    return static_cast<T>(*n);
+  }
+  std::string format(T n) const { return std::to_string(static_cast<std::uint64_t>(n)); }
+};
+
+struct Switch {
+  bool parse(std::string_view text, std::string_view option) const {
+    const auto b = parse_bool(text);
+    if (!b) throw InvalidValue(invalid_value(option, text, "expected true or false"));
+    return *b;
+  }
+  std::string format(bool b) const { return b ? "true" : "false"; }
+};
+
+struct Text {
+  std::string parse(std::string_view text, std::string_view) const { return std::string(text); }
+  std::string format(const std::string& s) const { return s; }
+};
+
+// One of a few words, each standing for a value.
+template <class T, std::size_t N>
+struct Choice {
+  std::array<std::pair<std::string_view, T>, N> words;
+  T parse(std::string_view text, std::string_view option) const {
+    for (const auto& [word, value] : words) {
+      if (text == word) return value;
+    }
+    std::string expected = "expected ";
+    for (std::size_t i = 0; i < N; ++i) {
+      if (i > 0) expected += i + 1 == N ? " or " : ", ";
+      expected += words[i].first;
+    }
+    throw InvalidValue(invalid_value(option, text, expected));
+  }
+  std::string format(T value) const {
+    for (const auto& [word, v] : words) {
+      if (v == value) return std::string(word);
+    }
+    return {};
+  }
+};
+
+struct Addresses {
+  std::vector<std::string> parse(std::span<const std::string> values,
+                                 std::string_view option) const {
+    for (const auto& address : values) {
+      boost::system::error_code ec;
+      boost::asio::ip::make_address(address, ec);
+      if (ec) {
+        throw InvalidValue(invalid_value(
+            option, address, "expected an IPv4 or IPv6 address such as 127.0.0.1 or ::1"));
+      }
+    }
+    return {values.begin(), values.end()};
+  }
+  std::vector<std::string> format(const std::vector<std::string>& values) const { return values; }
+};
+
+struct Shape {
+  std::string_view name;
+  std::string_view value_name;
+  std::string_view help;
+  Reload reload;
+  std::optional<std::string_view> off = std::nullopt;
+  std::string_view off_meaning = "off";
+};
+
+template <class T, class Codec>
+OptionSpec single(Shape shape, T Config::*field, Codec codec) {
+  return {
+      .name = shape.name,
+      .value_name = shape.value_name,
+      .help = shape.help,
+      .reload = shape.reload,
+      .off = shape.off,
+      .off_meaning = shape.off_meaning,
+      .parse = [field, codec](
+                   Config& c, std::span<const std::string> values,
+                   std::string_view option) { c.*field = codec.parse(values.back(), option); },
+      .format = [field, codec](const Config& c) { return std::vector{codec.format(c.*field)}; },
+      .copy = [field](Config& to, const Config& from) { to.*field = from.*field; },
+  };
+}
+
+OptionSpec repeated(Shape shape, std::vector<std::string> Config::*field, Addresses codec) {
+  return {
+      .name = shape.name,
+      .value_name = shape.value_name,
+      .help = shape.help,
+      .reload = shape.reload,
+      .repeated = true,
+      .off = std::nullopt,
+      .parse = [field, codec](Config& c, std::span<const std::string> values,
+                              std::string_view option) { c.*field = codec.parse(values, option); },
+      .format = [field, codec](const Config& c) { return codec.format(c.*field); },
+      .copy = [field](Config& to, const Config& from) { to.*field = from.*field; },
+  };
+}
+
+// Largest counts accepted: far above any real deployment, far below overflow.
+constexpr std::uint64_t most_clients = 1'000'000;
+constexpr std::uint64_t most_messages = 10'000'000;
+constexpr std::uint64_t most_per_second = 100'000'000;
+// Below this a message cannot even hold the four field names.
+constexpr std::size_t least_message_bytes = 64;
+
+std::vector<OptionSpec> make_table() {
+  using R = Reload;
+  std::vector<OptionSpec> t;
+  t.push_back(repeated(
+      {"bind", "ADDRESS", "address to listen on, IPv4 or IPv6; repeat for several", R::restart},
+      &Config::bind, Addresses{}));
+  t.push_back(
+      single({"port", "PORT",
+              "TCP port to listen on; 0 lets each listening socket pick a free port", R::restart},
+             &Config::port, Count<std::uint16_t>{0, 65535}));
+  t.push_back(
+      single({"max-clients", "N",
+              "most clients connected at once; the next one gets a ServerFull frame", R::live},
+             &Config::max_clients, Count<std::size_t>{1, most_clients}));
+  t.push_back(single({"max-message-bytes", "BYTES", "largest frame body accepted", R::live},
+                     &Config::max_message_bytes, Bytes{.min = least_message_bytes, .plain = true}));
+  t.push_back(
+      single({"max-queue-bytes", "BYTES",
+              "unsent bytes allowed per client before it is dropped as a slow consumer", R::live},
+             &Config::max_queue_bytes, Bytes{}));
+  t.push_back(single({"max-total-queue-bytes", "BYTES",
+                      "unsent bytes allowed for all clients together; past it the largest queues "
+                      "are dropped",
+                      R::live},
+                     &Config::max_total_queue_bytes, Bytes{}));
+  t.push_back(
+      single({"write-timeout", "DURATION",
+              "a client whose pending output makes no progress for this long is dropped", R::live},
+             &Config::write_timeout, Time{}));
+  t.push_back(single({"frame-timeout", "DURATION",
+                      "a frame must be complete this long after its first byte arrived", R::live},
+                     &Config::frame_timeout, Time{}));
+  t.push_back(single({"idle-timeout", "DURATION",
+                      "close clients that sent nothing for this long (unsuitable for listen-only "
+                      "clients)",
+                      R::live, "0s"},
+                     &Config::idle_timeout, Time{}));
+  t.push_back(single({"rate-limit", "MSGS_PER_S",
+                      "messages per second a client may send; past it the daemon stops reading "
+                      "from it until its budget refills",
+                      R::live, "0"},
+                     &Config::rate_limit, Count<double>{0, most_per_second}));
+  t.push_back(single({"burst", "N", "messages a client may send at once above --rate-limit",
+                      R::live, "0", "one second's worth"},
+                     &Config::burst, Count<std::size_t>{0, most_per_second}));
+  t.push_back(single({"history", "N", "messages replayed to each new client", R::live, "0", "none"},
+                     &Config::history, Count<std::size_t>{0, most_messages}));
+  t.push_back(single({"history-file", "PATH",
+                      "append every accepted message to PATH as a JSON line and reload the "
+                      "history from it at start",
+                      R::restart, "", "none"},
+                     &Config::history_file, Text{}));
+  t.push_back(single({"history-fsync", "always|interval|never",
+                      "when the history file is fsync'ed (interval: every second)", R::live},
+                     &Config::history_fsync,
+                     Choice<FsyncPolicy, 3>{{{{"always", FsyncPolicy::always},
+                                              {"interval", FsyncPolicy::interval},
+                                              {"never", FsyncPolicy::never}}}}));
+  t.push_back(single({"history-file-max-bytes", "BYTES",
+                      "rotate the history file to PATH.1 past this size", R::live},
+                     &Config::history_file_max_bytes, Bytes{}));
+  t.push_back(
+      single({"shutdown-timeout", "DURATION",
+              "on SIGTERM/SIGINT, how long to flush queued messages before closing", R::live},
+             &Config::shutdown_timeout, Time{}));
+  t.push_back(
+      single({"log-level", "debug|info|warning|error", "least severe log lines shown", R::live},
+             &Config::log_level,
+             Choice<log::Level, 4>{{{{"debug", log::Level::debug},
+                                     {"info", log::Level::info},
+                                     {"warning", log::Level::warning},
+                                     {"error", log::Level::error}}}}));
+  t.push_back(
+      single({"log-messages", "true|false", "log every accepted message as one line", R::live},
+             &Config::log_messages, Switch{}));
+  return t;
+}
+
+}  // namespace
+
+std::string invalid_value(std::string_view option, std::string_view text,
+                          std::string_view expected) {
+  std::string out = "invalid value \"";
+  out += text;
+  out += "\" for ";
+  out += option;
+  out += ": ";
+  out += expected;
+  return out;
+}
+
+std::string OptionSpec::joined(const Config& config) const {
+  std::string out;
+  for (const auto& value : format(config)) {
+    if (!out.empty()) out += ",";
+    out += value;
+  }
+  return out;
+}
+
+std::string OptionSpec::default_text() const {
+  const std::string value = joined(Config{});
+  if (off && value == *off) {
+    return off->empty() ? "(default: " + std::string(off_meaning) + ")"
+                        : "(default " + value + " = " + std::string(off_meaning) + ")";
+  }
+  return "(default " + value + ")";
+}
+
+std::span<const OptionSpec> option_table() {
+  static const std::vector<OptionSpec> table = make_table();
+  return table;
+}
+
+}  // namespace tcpchat

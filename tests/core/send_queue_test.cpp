@@ -1,0 +1,143 @@
+#include "core/send_queue.hpp"
+
+#include <catch2/catch.hpp>
+#include <string>
+#include <vector>
+
+using namespace tcpchat;
+
+namespace {
+
+Frame frame(std::string text) {
+  return std::make_shared<const std::string>(std::move(text));
+}
+
+// What fill() describes, as one string.
+std::string unsent(const SendQueue& q, std::size_t max_buffers = 1024) {
+  std::vector<iovec> iov(max_buffers);
+  std::size_t bytes = 0;
+  const std::size_t n = q.fill(iov, bytes);
+  std::string out;
+  for (std::size_t i = 0; i < n; ++i)
+    out.append(static_cast<const char*>(iov[i].iov_base), iov[i].iov_len);
+  CHECK(out.size() == bytes);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a send queue describes its frames in order and counts their bytes", "[send_queue]") {
+  SendQueue q;
+  CHECK(q.empty());
+  q.push(frame("abc"));
+  q.push(frame("defg"));
+  CHECK_FALSE(q.empty());
+  CHECK(q.bytes() == 7);
+  CHECK(q.frames() == 2);
+  CHECK(unsent(q) == "abcdefg");
+}
+
+TEST_CASE("a partial write at every offset leaves exactly the rest", "[send_queue]") {
+  const std::string all = "first|second frame|3";
+  for (std::size_t written = 0; written <= all.size(); ++written) {
+    SendQueue q;
+    q.push(frame("first|"));
+    q.push(frame("second frame|"));
+    q.push(frame("3"));
+    q.consume(written);
+    CHECK(q.bytes() == all.size() - written);
+    CHECK(unsent(q) == all.substr(written));
+    CHECK(q.empty() == (written == all.size()));
+  }
+}
+
+TEST_CASE("writes in small steps at every offset add up to the whole queue", "[send_queue]") {
+  const std::string all = "ab|cdef|g|hijkl";
+  for (std::size_t step = 1; step <= all.size(); ++step) {
+    SendQueue q;
+    for (const char* f : {"ab|", "cdef|", "g|", "hijkl"}) q.push(frame(f));
+    std::string sent;
+    while (!q.empty()) {
+      const std::string rest = unsent(q);
+      const std::size_t n = std::min(step, rest.size());
+      sent += rest.substr(0, n);
+      q.consume(n);
+    }
+    CHECK(sent == all);
+    CHECK(q.bytes() == 0);
+  }
+}
+
+TEST_CASE("fill stops at the number of buffers it is given", "[send_queue]") {
+  SendQueue q;
+  for (int i = 0; i < 10; ++i) q.push(frame(std::to_string(i)));
+  q.consume(2);  // frames 0 and 1 sent
+  CHECK(unsent(q, 3) == "234");
+  CHECK(unsent(q) == "23456789");
+}
+
+TEST_CASE("the queue shares frames rather than copying them", "[send_queue]") {
+  const Frame shared = frame("shared");
+  SendQueue a, b;
+  a.push(shared);
+  b.push(shared);
+  CHECK(shared.use_count() == 3);
+  a.consume(shared->size());
+  CHECK(shared.use_count() == 2);  // a fully sent frame is released at once
+  b.clear();
+  CHECK(shared.use_count() == 1);
+}
+
+TEST_CASE("compaction drops sent frames once they are most of the queue", "[send_queue]") {
+  SendQueue q;
+  const std::size_t total = 2 * SendQueue::compact_threshold + 10;
+  for (std::size_t i = 0; i < total; ++i) q.push(frame("x"));
+  q.consume(SendQueue::compact_threshold);  // not past the threshold: kept
+  q.compact();
+  CHECK(q.frames() == total - SendQueue::compact_threshold);
+  CHECK(q.bytes() == total - SendQueue::compact_threshold);
+  q.consume(SendQueue::compact_threshold / 2 + 10);  // now past it and most of the queue
+  const std::size_t left = q.frames();
+  q.compact();
+  CHECK(q.frames() == left);
+  CHECK(unsent(q) == std::string(left, 'x'));
+  q.push(frame("y"));
+  CHECK(unsent(q) == std::string(left, 'x') + "y");
+}
+
+TEST_CASE("compaction keeps a partly written head frame's offset", "[send_queue]") {
+  SendQueue q;
+  for (std::size_t i = 0; i < 2 * SendQueue::compact_threshold; ++i) q.push(frame("ab"));
+  q.push(frame("tail"));
+  q.consume(2 * (2 * SendQueue::compact_threshold - 1) + 1);  // into the last "ab"
+  q.compact();
+  CHECK(unsent(q) == "btail");
+  CHECK(q.bytes() == 5);
+}
+
+TEST_CASE("after a burst the queue gives back a large capacity and keeps a small one",
+          "[send_queue]") {
+  SendQueue burst;
+  for (std::size_t i = 0; i < 10 * SendQueue::kept_capacity; ++i) burst.push(frame("x"));
+  CHECK(burst.capacity() > SendQueue::kept_capacity);
+  burst.consume(burst.bytes());
+  burst.clear();
+  CHECK(burst.capacity() <= SendQueue::kept_capacity);
+  CHECK(burst.empty());
+
+  SendQueue small;
+  for (std::size_t i = 0; i < 3; ++i) small.push(frame("x"));
+  CHECK(small.capacity() == SendQueue::initial_capacity);  // grew once, from the inline two
+  small.clear();
+  CHECK(small.capacity() == SendQueue::initial_capacity);
+  CHECK(small.bytes() == 0);
+}
+
+TEST_CASE("an idle queue holds its first frames inline", "[send_queue]") {
+  SendQueue q;
+  const std::size_t inline_capacity = q.capacity();
+  CHECK(inline_capacity >= 2);
+  q.push(frame("a"));
+  q.push(frame("b"));
+  CHECK(q.capacity() == inline_capacity);
+}
