@@ -53,17 +53,7 @@ if [ "$ANCHORS" = 1 ]; then
     TCPCHAT_CMD="$DAEMON --port \$TCPCHAT_PORT --quiet --max-clients 20000" >/dev/null
 fi
 
-# scenario -> tcpchat-bench arguments; every client receives, publishers included, as in fanout's
-# tcpchat mode (S1: 90 subscribers + 10 publishers; S2, S3: 1,000 or 100 subscribers + 1).
-bench_args() {
-  case $1 in
-    S1) echo "--clients 100 --publishers 10 --messages 20000 --size 200" ;;
-    S2) echo "--clients 1001 --publishers 1 --messages 5000 --size 64" ;;
-    S3) echo "--clients 101 --publishers 1 --messages 10000 --size 200 --rate 2000" ;;
-    S3L) echo "--clients 101 --publishers 1 --messages 2000 --size 200 --rate 200" ;;
-    S4) echo "--connections 10000 --idle --hold 2" ;;
-  esac
-}
+. "$ROOT/bench/scenarios.sh"
 
 if [ "$BENCH" = 1 ]; then
   : >"$OUT/bench.jsonl"
@@ -72,7 +62,7 @@ if [ "$BENCH" = 1 ]; then
     case $sc in S1 | S2) variants="quiet logging" ;; esac
     for rep in $(seq "$REPS"); do
       for variant in $variants; do
-        daemon_opts=(--max-clients 20000)
+        daemon_opts=("${BENCH_DAEMON_OPTS[@]}")
         [ "$variant" = quiet ] && daemon_opts+=(--quiet)
         # shellcheck disable=SC2046
         line=$("$BENCH_BIN" --spawn --daemon "$DAEMON" --daemon-cpu 0 --bench-cpu 1 --no-progress \

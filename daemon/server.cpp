@@ -51,6 +51,7 @@ Server::Server(asio::io_context& io, Config config, std::vector<std::string> arg
       room_(room_limits(config_)),
       sequencer_(*this, history_file_.get()),
       hub_(io, config_),
+      session_context_{.hub = hub_, .room = room_, .sequencer = sequencer_},
       service_(io, [this] { return status(); }),
       signals_(io, SIGINT, SIGTERM, SIGHUP),
       fsync_timer_(io),
@@ -104,8 +105,7 @@ void Server::on_sequenced(const Sequenced& accepted) {
 }
 
 void Server::on_accept(tcp::socket socket, std::string peer) {
-  auto session =
-      std::make_shared<Session>(hub_, room_, sequencer_, std::move(socket), std::move(peer));
+  auto session = std::make_shared<Session>(session_context_, std::move(socket), std::move(peer));
   if (room_.size() >= config_.max_clients) {
     log::warning("client limit reached (" + std::to_string(config_.max_clients) +
                  " clients, --max-clients): refusing " + session->peer());

@@ -11,6 +11,7 @@
 #include "core/room.hpp"
 #include "net/hub.hpp"
 #include "net/listener.hpp"
+#include "net/session.hpp"
 #include "runtime/config.hpp"
 #include "runtime/service_manager.hpp"
 #include "storage/history_file.hpp"
@@ -47,6 +48,7 @@ class Server final : private OrderedSink {
   Room room_;
   LocalSequencer sequencer_;
   Hub hub_;
+  SessionContext session_context_;
   ServiceManager service_;
   std::vector<std::unique_ptr<Listener>> listeners_;
   boost::asio::signal_set signals_;

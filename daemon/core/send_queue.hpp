@@ -23,12 +23,39 @@ class SendQueue {
   // of the queue, so that a slow reader's queue does not grow without end.
   static constexpr std::size_t compact_threshold = 64;
 
-  void push(Frame frame);
+  // Inline, as are fill() and consume(): they run once per delivery and per write.
+  void push(const Frame& frame) {
+    if (frames_.size() == frames_.capacity()) grow();
+    bytes_ += frame->size();
+    frames_.push_back(frame);
+  }
   // Describes the unsent bytes from the head on, at most out.size() buffers; returns how many
   // buffers were filled and adds their length to `bytes`.
-  std::size_t fill(std::span<iovec> out, std::size_t& bytes) const;
+  std::size_t fill(std::span<iovec> out, std::size_t& bytes) const {
+    std::size_t count = 0;
+    std::size_t offset = head_offset_;
+    for (std::size_t i = head_; i < frames_.size() && count < out.size(); ++i) {
+      const std::string& f = *frames_[i];
+      out[count++] = {const_cast<char*>(f.data()) + offset, f.size() - offset};
+      bytes += f.size() - offset;
+      offset = 0;
+    }
+    return count;
+  }
   // Forgets the first `n` unsent bytes (they were written); releases the frames fully sent.
-  void consume(std::size_t n);
+  void consume(std::size_t n) {
+    bytes_ -= n;
+    while (n > 0) {
+      const std::size_t left = frames_[head_]->size() - head_offset_;
+      if (n < left) {
+        head_offset_ += n;
+        return;
+      }
+      n -= left;
+      frames_[head_++].reset();
+      head_offset_ = 0;
+    }
+  }
   void compact();
   // Forgets everything, keeping at most kept_capacity frames of capacity.
   void clear();
@@ -39,6 +66,8 @@ class SendQueue {
   std::size_t frames() const { return frames_.size() - head_; }
 
  private:
+  void grow();
+
   boost::container::small_vector<Frame, 2> frames_;
   std::size_t head_ = 0;         // first unsent frame
   std::size_t head_offset_ = 0;  // bytes of frames_[head_] already sent

@@ -75,11 +75,6 @@ void Hub::flush_pending() {
   }
 }
 
-void Hub::add_queued_bytes(std::size_t bytes) {
-  held_.add_queued(bytes);
-  if (held_.queued() > config_.max_total_queue_bytes) enforce_total_limit();
-}
-
 void Hub::enforce_total_limit() {
   // Every live session counts, members or not: one that is finishing or rejecting still holds
   // its queue until it is written or the session is dropped.

@@ -56,7 +56,10 @@ class Hub {
   // Closes `session` with a reset on the next loop turn, logging `why` now.
   void drop(Session& session, const std::string& why);
 
-  void add_queued_bytes(std::size_t bytes);
+  void add_queued_bytes(std::size_t bytes) {
+    held_.add_queued(bytes);
+    if (held_.queued() > config_.max_total_queue_bytes) enforce_total_limit();
+  }
   void remove_queued_bytes(std::size_t bytes) { held_.remove_queued(bytes); }
   void add_input_bytes(std::size_t bytes) { held_.add_input(bytes); }
   void remove_input_bytes(std::size_t bytes) { held_.remove_input(bytes); }

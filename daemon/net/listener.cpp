@@ -117,8 +117,9 @@ void Listener::on_accept(const boost::system::error_code& ec, tcp::socket socket
     return;
   }
   if (!reported_) {
-    log::error("accept on " + name_ + " failed: " + ec.message() +
-               "; retrying every " + std::to_string(accept_backoff.count()) + " ms (raise the open-file limit or lower --max-clients)");
+    log::error("accept on " + name_ + " failed: " + ec.message() + "; retrying every " +
+               std::to_string(accept_backoff.count()) +
+               " ms (raise the open-file limit or lower --max-clients)");
     reported_ = true;
   }
   backoff_.expires_after(accept_backoff);

@@ -34,26 +34,23 @@ bool would_block() {
 
 }  // namespace
 
-Session::Session(Hub& hub, Room& room, Sequencer& sequencer, tcp::socket socket,
-                 std::string peer)
-    : hub_(hub),
-      room_(room),
-      sequencer_(sequencer),
+Session::Session(const SessionContext& context, tcp::socket socket, std::string peer)
+    : context_(context),
       socket_(std::move(socket)),
       peer_(std::move(peer)),
-      decoder_(Limits{.max_body_bytes = hub.config().max_message_bytes}),
-      last_read_(hub.now()),
+      decoder_(Limits{.max_body_bytes = context.hub.config().max_message_bytes}),
+      last_read_(Clock::now()),
       last_write_progress_(last_read_) {
   boost::system::error_code ignored;
   socket_.non_blocking(true, ignored);
-  hub_.attach(*this);
+  context_.hub.attach(*this);
 }
 
 Session::~Session() {
   leave_room();
   release_queue();
-  hub_.remove_input_bytes(input_bytes_);
-  hub_.detach(*this);
+  context_.hub.remove_input_bytes(input_bytes_);
+  context_.hub.detach(*this);
 }
 
 void Session::start() {
@@ -61,7 +58,7 @@ void Session::start() {
 }
 
 void Session::leave_room() {
-  room_.leave(*this);
+  context_.room.leave(*this);
 }
 
 void Session::fail(const boost::system::error_code& ec, std::string_view what) {
@@ -76,7 +73,7 @@ void Session::fail(const boost::system::error_code& ec, std::string_view what) {
 }
 
 RateLimit Session::rate_limit() const {
-  const Config& config = hub_.config();
+  const Config& config = context_.hub.config();
   return {.per_second = config.rate_limit, .burst = config.effective_burst()};
 }
 
@@ -103,7 +100,7 @@ void Session::on_readable(const boost::system::error_code& ec) {
   }
   if (state_ != State::open || throttled_ || paused_) return;
 
-  const auto buffer = hub_.read_buffer();
+  const auto buffer = context_.hub.read_buffer();
   const ssize_t n = ::recv(socket_.native_handle(), buffer.data(), buffer.size(), 0);
   if (n < 0) {
     if (would_block()) return wait_readable();
@@ -116,8 +113,8 @@ void Session::on_readable(const boost::system::error_code& ec) {
     }
     return finish();
   }
-  hub_.tick();
-  last_read_ = hub_.now();
+  context_.hub.tick();
+  last_read_ = context_.hub.now();
   decoder_.feed(std::string_view(buffer.data(), static_cast<std::size_t>(n)));
   process_input();
 }
@@ -126,23 +123,24 @@ void Session::process_input() {
   std::vector<Message> batch;
   const RateLimit limit = rate_limit();
   const bool limited = limit.per_second > 0;
-  const auto now = hub_.now();
+  const auto now = context_.hub.now();
   for (;;) {
-    if (limited && !tokens_.has_token(now, limit)) {
+    if (limited && !throttle_) throttle_ = std::make_unique<Throttle>();
+    if (limited && !throttle_->tokens.has_token(now, limit)) {
       std::string rest(decoder_.take_unread());
-      backlog_.swap(rest);
+      throttle_->backlog.swap(rest);
       throttle();
       break;
     }
     auto result = decoder_.next();
     if (!result) {
-      std::string().swap(backlog_);
+      if (throttle_) std::string().swap(throttle_->backlog);
       break;
     }
     std::string refusal;
     if (auto* m = std::get_if<Message>(&*result)) {
       if (m->client_name != server_name) {
-        if (limited) tokens_.spend();
+        if (limited) throttle_->tokens.spend();
         batch.push_back(std::move(*m));
         continue;
       }
@@ -169,13 +167,13 @@ void Session::process_input() {
 
 void Session::submit(std::span<const Message> messages) {
   if (messages.empty()) return;
-  sequencer_.submit(std::shared_ptr<Origin>(shared_from_this(), this), messages);
+  context_.sequencer.submit(std::shared_ptr<Origin>(shared_from_this(), this), messages);
 }
 
 void Session::count_input() {
-  const std::size_t held = decoder_.buffered_bytes() + backlog_.size();
-  hub_.remove_input_bytes(input_bytes_);
-  hub_.add_input_bytes(held);
+  const std::size_t held = decoder_.buffered_bytes() + (throttle_ ? throttle_->backlog.size() : 0);
+  context_.hub.remove_input_bytes(input_bytes_);
+  context_.hub.add_input_bytes(held);
   input_bytes_ = held;
 }
 
@@ -196,9 +194,9 @@ void Session::resume_reading() {
 
 void Session::throttle() {
   throttled_ = true;
-  throttled_since_ = hub_.now();
+  throttle_->since = context_.hub.now();
   if (!timer_) timer_ = std::make_unique<asio::steady_timer>(socket_.get_executor());
-  timer_->expires_after(tokens_.until_token(rate_limit()));
+  timer_->expires_after(throttle_->tokens.until_token(rate_limit()));
   timer_->async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
     if (!ec) self->on_throttle_end();
   });
@@ -207,10 +205,10 @@ void Session::throttle() {
 void Session::on_throttle_end() {
   if (state_ != State::open) return;
   throttled_ = false;
-  hub_.tick();
+  context_.hub.tick();
   // Time spent not reading by our choice does not count against the client's frame.
-  if (frame_started_ != SteadyTime{}) frame_started_ += hub_.now() - throttled_since_;
-  decoder_.feed(backlog_);
+  if (frame_started_ != SteadyTime{}) frame_started_ += context_.hub.now() - throttle_->since;
+  decoder_.feed(throttle_->backlog);
   process_input();
 }
 
@@ -218,22 +216,22 @@ void Session::on_throttle_end() {
 
 void Session::deliver(const Frame& frame) {
   if (state_ == State::closed || doomed_) return;
-  if (queue_.empty()) last_write_progress_ = hub_.now();
+  if (queue_.empty()) last_write_progress_ = context_.hub.now();
   queue_.push(frame);
-  hub_.add_queued_bytes(frame->size());
-  const std::size_t limit = hub_.config().max_queue_bytes;
+  context_.hub.add_queued_bytes(frame->size());
+  const std::size_t limit = context_.hub.config().max_queue_bytes;
   if (queue_.bytes() > limit) {
-    hub_.drop(*this, "slow consumer: " + std::to_string(queue_.bytes()) +
-                         " bytes queued, over the limit of " + std::to_string(limit) +
-                         " (--max-queue-bytes)");
+    context_.hub.drop(*this, "slow consumer: " + std::to_string(queue_.bytes()) +
+                                 " bytes queued, over the limit of " + std::to_string(limit) +
+                                 " (--max-queue-bytes)");
     return;
   }
-  if (!waiting_write_) hub_.schedule_flush(*this);
+  if (!waiting_write_) context_.hub.schedule_flush(*this);
 }
 
 void Session::flush() {
   if (state_ == State::closed || waiting_write_) return;
-  const auto iov = hub_.iovecs();
+  const auto iov = context_.hub.iovecs();
   while (!queue_.empty()) {
     std::size_t total = 0;
     msghdr msg{};
@@ -245,10 +243,10 @@ void Session::flush() {
       if (errno == EAGAIN || errno == EWOULDBLOCK) return wait_writable();
       return fail(last_error(), "writing");
     }
-    last_write_progress_ = hub_.now();
+    last_write_progress_ = context_.hub.now();
     const auto sent = static_cast<std::size_t>(n);
     queue_.consume(sent);
-    hub_.remove_queued_bytes(sent);
+    context_.hub.remove_queued_bytes(sent);
     if (sent < total) return wait_writable();
   }
   on_queue_empty();
@@ -266,7 +264,7 @@ void Session::on_writable(const boost::system::error_code& ec) {
   if (ec == asio::error::operation_aborted) return;  // stale, as in on_readable
   waiting_write_ = false;
   if (ec) return fail(ec, "waiting to write");
-  hub_.tick();
+  context_.hub.tick();
   flush();
 }
 
@@ -287,7 +285,7 @@ void Session::on_queue_empty() {
 }
 
 void Session::release_queue() {
-  hub_.remove_queued_bytes(queue_.bytes());
+  context_.hub.remove_queued_bytes(queue_.bytes());
   queue_.clear();
 }
 
@@ -309,11 +307,11 @@ void Session::reject(std::string_view subject, std::string_view text) {
 }
 
 void Session::discard_input() {
-  const auto buffer = hub_.read_buffer();
+  const auto buffer = context_.hub.read_buffer();
   for (;;) {
     const ssize_t n = ::recv(socket_.native_handle(), buffer.data(), buffer.size(), 0);
     if (n > 0) {
-      discarded_ += static_cast<std::size_t>(n);
+      discarded_ += static_cast<std::uint32_t>(n);
       if (discarded_ >= discard_limit_bytes) return close();
       continue;
     }
@@ -355,12 +353,12 @@ void Session::abort() {
 }
 
 void Session::check_deadlines(SteadyTime now) {
-  const auto& config = hub_.config();
+  const auto& config = context_.hub.config();
   if (queue_.bytes() > 0 && now - last_write_progress_ > config.write_timeout) {
-    hub_.drop(*this, "slow consumer: no write progress for " +
-                         format_duration(config.write_timeout) + " (--write-timeout) with " +
-                         std::to_string(queue_.bytes()) + " bytes queued, limit " +
-                         std::to_string(config.max_queue_bytes));
+    context_.hub.drop(*this, "slow consumer: no write progress for " +
+                                 format_duration(config.write_timeout) +
+                                 " (--write-timeout) with " + std::to_string(queue_.bytes()) +
+                                 " bytes queued, limit " + std::to_string(config.max_queue_bytes));
     return;
   }
   if (state_ != State::open) return;

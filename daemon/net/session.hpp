@@ -2,6 +2,7 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -18,6 +19,14 @@ namespace tcpchat {
 
 class Room;
 
+// What every session works with, owned by the wiring: one reference per session, not three, since
+// idle sessions are most of the daemon's memory.
+struct SessionContext {
+  Hub& hub;
+  Room& room;
+  Sequencer& sequencer;
+};
+
 // One client connection: reads frames through a FrameDecoder and submits the messages to the
 // sequencer; as a room member, sends what the room delivers, gathering its whole queue into one
 // sendmsg(2) when the Hub flushes it.
@@ -31,8 +40,7 @@ class Session final : public Member,
                       public hub_hooks::Flush,
                       public std::enable_shared_from_this<Session> {
  public:
-  Session(Hub& hub, Room& room, Sequencer& sequencer, boost::asio::ip::tcp::socket socket,
-          std::string peer);
+  Session(const SessionContext& context, boost::asio::ip::tcp::socket socket, std::string peer);
   ~Session();
 
   // Starts reading; the session should be a room member by now.
@@ -88,9 +96,7 @@ class Session final : public Member,
   void fail(const boost::system::error_code& ec, std::string_view what);
   RateLimit rate_limit() const;
 
-  Hub& hub_;
-  Room& room_;
-  Sequencer& sequencer_;
+  const SessionContext& context_;
   boost::asio::ip::tcp::socket socket_;
   std::string peer_;
   FrameDecoder decoder_;
@@ -100,11 +106,16 @@ class Session final : public Member,
   SteadyTime frame_started_{};  // zero while no frame is in progress
   // Only for rate-limited or closing sessions, so idle ones stay small.
   std::unique_ptr<boost::asio::steady_timer> timer_;
-  std::string backlog_;  // input held back while rate-limited
-  TokenBucket tokens_;
-  SteadyTime throttled_since_{};
-  std::size_t discarded_ = 0;
+  // The rate limit's state, made for a session's first message while --rate-limit is on, so
+  // that sessions of a daemon without one stay small.
+  struct Throttle {
+    TokenBucket tokens;
+    std::string backlog;  // input held back while over the rate
+    SteadyTime since{};   // when reading stopped
+  };
+  std::unique_ptr<Throttle> throttle_;
   std::size_t input_bytes_ = 0;  // what the Hub counts of ours as held input
+  std::uint32_t discarded_ = 0;  // at most discard_limit_bytes and one read
   State state_ = State::open;
   bool waiting_read_ = false;
   bool waiting_write_ = false;

@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "core/held_bytes.hpp"
+
 using namespace tcpchat;
 
 namespace {
@@ -140,4 +142,18 @@ TEST_CASE("an idle queue holds its first frames inline", "[send_queue]") {
   q.push(frame("a"));
   q.push(frame("b"));
   CHECK(q.capacity() == inline_capacity);
+}
+
+TEST_CASE("held bytes count queued frames and unfinished input apart", "[held_bytes]") {
+  HeldBytes held;
+  held.add_queued(100);
+  held.add_input(30);
+  held.add_queued(5);
+  CHECK(held.queued() == 105);
+  CHECK(held.input() == 30);
+  CHECK(held.total() == 135);
+  held.remove_queued(105);
+  held.remove_input(10);
+  CHECK(held.queued() == 0);
+  CHECK(held.total() == 20);
 }

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# ab.sh - before/after: two builds of tcpchatd under the same tcpchat-bench, run in alternating
+# pairs so that a noisy, shared machine drifts over both alike.
+#
+#   bench/ab.sh OLD_BUILD_DIR NEW_BUILD_DIR [KEY=VALUE]...
+#     PAIRS=5                 pairs per scenario; each pair runs both builds, in alternating order
+#     SCENARIOS="S1 S2 S4"    from bench/scenarios.sh
+#     BENCH=NEW/bench/tcpchat-bench   one generator for both builds
+#     OUT=/tmp/tcpchat-ab-<time>
+#
+# For S1 and S2 it compares the daemon's CPU seconds per delivery (the bench's daemon_cpu_s over
+# its deliveries), which depends far less on the machine's load than deliveries/s does; for S4
+# the daemon's memory per idle connection. One line per scenario: the medians, the ratio of the
+# medians (new/old), and the spread of the per-pair ratios. Daemon pinned to CPU 0, the bench to
+# CPU 1, as in run-comparison.sh.
+set -u
+[ $# -ge 2 ] || { sed -n '2,16p' "$0" >&2; exit 64; }
+OLD=$(cd "$1" && pwd) || exit 66
+NEW=$(cd "$2" && pwd) || exit 66
+shift 2
+for kv in "$@"; do
+  case "$kv" in
+    *=*) export "${kv%%=*}=${kv#*=}" ;;
+    *) echo "usage: $0 OLD_BUILD_DIR NEW_BUILD_DIR [KEY=VALUE]..." >&2; exit 64 ;;
+  esac
+done
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+PAIRS=${PAIRS:-5}
+SCENARIOS=${SCENARIOS:-"S1 S2 S4"}
+BENCH=${BENCH:-$NEW/bench/tcpchat-bench}
+OUT=${OUT:-/tmp/tcpchat-ab-$(date -u +%Y%m%dT%H%M%SZ)}
+. "$ROOT/bench/scenarios.sh"
+for f in "$OLD/daemon/tcpchatd" "$NEW/daemon/tcpchatd" "$BENCH"; do
+  [ -x "$f" ] || { echo "$f is missing: build first" >&2; exit 66; }
+done
+mkdir -p "$OUT"
+: >"$OUT/runs.jsonl"
+
+# run SCENARIO SIDE PAIR: one tcpchat-bench run against SIDE's daemon, appended to runs.jsonl.
+run() {
+  local sc=$1 side=$2 pair=$3 dir line rc
+  [ "$side" = old ] && dir=$OLD || dir=$NEW
+  # shellcheck disable=SC2046
+  line=$("$BENCH" --spawn --daemon "$dir/daemon/tcpchatd" --daemon-cpu 0 --bench-cpu 1 \
+           --no-progress $(bench_args "$sc") --timeout 60 --json --label "$sc/$side/$pair" \
+           -- "${BENCH_DAEMON_OPTS[@]}" --quiet 2>>"$OUT/bench.stderr")
+  rc=$?
+  [ -n "$line" ] || line="{\"label\":\"$sc/$side/$pair\",\"ok\":false}"
+  echo "${line%\}},\"rc\":$rc}" >>"$OUT/runs.jsonl"
+}
+
+for sc in $SCENARIOS; do
+  bench_args "$sc" >/dev/null || exit 64
+  for pair in $(seq "$PAIRS"); do
+    if [ $((pair % 2)) = 1 ]; then order="old new"; else order="new old"; fi
+    for side in $order; do run "$sc" "$side" "$pair"; done
+  done
+done
+
+python3 - "$OUT/runs.jsonl" "$SCENARIOS" <<'PY' | tee "$OUT/summary.txt"
+import json, statistics as st, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+by = {}
+for r in rows:
+    sc, side, pair = r["label"].split("/")
+    by.setdefault(sc, {}).setdefault(int(pair), {})[side] = r
+for sc in sys.argv[2].split():
+    pairs = by.get(sc, {})
+    ok = {p: v for p, v in pairs.items() if all(v.get(s, {}).get("ok") for s in ("old", "new"))}
+    failed = len(pairs) - len(ok)
+    if not ok:
+        print(f"{sc}: no pair where both runs succeeded ({failed} failed)")
+        continue
+    if sc == "S4":
+        metric = lambda r: r["rss_per_connection_bytes"]
+        show = lambda v: f"{v:,.0f} B/conn"
+        what = "daemon memory per idle connection"
+    else:
+        metric = lambda r: r["daemon_cpu_s"] / r["delivered"] * 1e9
+        show = lambda v: f"{v:.1f} ns"
+        what = "daemon CPU per delivery"
+    old = [metric(v["old"]) for v in ok.values()]
+    new = [metric(v["new"]) for v in ok.values()]
+    ratios = [n / o for o, n in zip(old, new)]
+    line = (f"{sc}: {what}: old {show(st.median(old))}, new {show(st.median(new))}, "
+            f"new/old {st.median(new) / st.median(old):.3f} "
+            f"(pairs {min(ratios):.3f} to {max(ratios):.3f}, n={len(ok)})")
+    if sc != "S4":
+        dold = st.median(v["old"]["delivered_per_s"] for v in ok.values())
+        dnew = st.median(v["new"]["delivered_per_s"] for v in ok.values())
+        line += f"; deliveries/s old {dold / 1e6:.2f} M, new {dnew / 1e6:.2f} M"
+    else:
+        line += f"; difference {st.median(new) - st.median(old):+,.0f} B"
+    if failed:
+        line += f"; {failed} pair(s) failed, see bench.stderr"
+    print(line)
+PY
+echo "runs in $OUT" >&2
