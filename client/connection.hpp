@@ -40,7 +40,6 @@ class Connection {
   void close();
 
   const std::string& name() const { return name_; }
-  bool connected() const { return state_ == State::connected; }
 
  private:
   enum class State { idle, connecting, connected };

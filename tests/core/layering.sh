@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Arrows point down only: daemon/core/ includes nothing of the daemon outside core/, no socket,
+# timer or clock, and no Asio; net/ and storage/ never include the wiring at the top.
+# Usage: layering.sh DAEMON_SOURCE_DIR
+set -u
+daemon=$1 status=0
+check() {  # check DIR PATTERN WHY: no include line in DIR matches PATTERN
+  local hits
+  hits=$(grep -rnE "^#include [<\"]($2)" "$daemon/$1" || true)
+  if [ -n "$hits" ]; then
+    echo "daemon/$1 must not include $3:" >&2
+    echo "$hits" >&2
+    status=1
+  fi
+}
+check core 'net/|storage/|runtime/|server\.hpp' 'the folders above it'
+check core 'boost/asio|sys/socket\.h|netinet/|arpa/|sys/epoll\.h|sys/timerfd\.h' 'sockets, Asio or timers'
+for dir in net storage runtime; do check "$dir" 'server\.hpp' 'the wiring (server.hpp)'; done
+check runtime 'core/|net/|storage/' 'the subsystems that use it'
+# The core never reads a clock: time is passed in.
+if grep -rnE '(steady_clock|system_clock|high_resolution_clock)::now|clock_gettime|gettimeofday' \
+     "$daemon/core"; then
+  echo "daemon/core must not read a clock" >&2
+  status=1
+fi
+[ $status = 0 ] && echo "layering OK"
+exit $status
