@@ -57,7 +57,7 @@ Server::Server(asio::io_context& io, Config config, std::vector<std::string> arg
       fsync_timer_(io),
       shutdown_timer_(io) {
   if (history_file_ && config_.history > 0)
-    room_.preload(history_file_->load_tail(config_.history));
+    room_.preload(history_file_->load_tail(config_.history, config_.max_message_bytes));
   const auto on_accept = [this](tcp::socket socket, std::string peer) {
     this->on_accept(std::move(socket), std::move(peer));
   };

@@ -6,11 +6,11 @@
 #include <cerrno>
 #include <vector>
 
+#include "core/admission.hpp"
 #include "core/room.hpp"
 #include "net/server_frame.hpp"
 #include "runtime/log.hpp"
 #include "runtime/units.hpp"
-#include "tcpchat/wire.hpp"
 
 namespace tcpchat {
 namespace asio = boost::asio;
@@ -139,13 +139,13 @@ void Session::process_input() {
     }
     std::string refusal;
     if (auto* m = std::get_if<Message>(&*result)) {
-      if (m->client_name != server_name) {
+      auto why = refusal_for(*m, decoder_.limits().max_body_bytes);
+      if (!why) {
         if (limited) throttle_->tokens.spend();
         batch.push_back(std::move(*m));
         continue;
       }
-      // Clients treat @SERVER frames as the daemon's own errors: nobody may speak as it.
-      refusal = "the name " + std::string(server_name) + " is reserved for the server";
+      refusal = std::move(*why);
     } else {
       refusal = std::get<ProtocolError>(*result).reason;
     }

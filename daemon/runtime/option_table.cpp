@@ -10,7 +10,8 @@ namespace {
 // A codec turns a setting's text into its value and back.
 struct Bytes {
   std::size_t min = 0;
-  bool plain = false;  // print as a bare number rather than in the largest whole unit
+  bool plain = false;        // print as a bare number rather than in the largest whole unit
+  std::string_view why_min;  // appended to the refusal of a value below `min`
   std::size_t parse(std::string_view text, std::string_view option) const {
     const auto n = parse_bytes(text);
     if (!n) {
@@ -18,8 +19,9 @@ struct Bytes {
           option, text, "expected a byte count such as 1048576, 64KiB, 8MiB or 1GiB"));
     }
     if (*n < min) {
-      throw InvalidValue(
-          invalid_value(option, text, "must be at least " + std::to_string(min) + " bytes"));
+      std::string expected = "must be at least " + std::to_string(min) + " bytes";
+      if (format_bytes(min) != std::to_string(min)) expected += " (" + format_bytes(min) + ")";
+      throw InvalidValue(invalid_value(option, text, expected + std::string(why_min)));
     }
     return *n;
   }
@@ -27,6 +29,8 @@ struct Bytes {
 };
 
 struct Time {
+  Duration min{0};
+  std::string_view why_min;  // appended to the refusal of a value below `min`
   Duration parse(std::string_view text, std::string_view option) const {
     const auto d = parse_duration(text);
     if (!d) {
@@ -36,6 +40,10 @@ struct Time {
     if (*d > longest_duration) {
       throw InvalidValue(invalid_value(
           option, text, "at most 10 years (87600h); use 0 to turn it off where that is allowed"));
+    }
+    if (*d < min) {
+      throw InvalidValue(invalid_value(
+          option, text, "must be at least " + format_duration(min) + std::string(why_min)));
     }
     return *d;
   }
@@ -158,6 +166,13 @@ constexpr std::uint64_t most_messages = 10'000'000;
 constexpr std::uint64_t most_per_second = 100'000'000;
 // Below this a message cannot even hold the four field names.
 constexpr std::size_t least_message_bytes = 64;
+// A queue bound must hold a few ordinary frames, or every client would be dropped.
+constexpr std::size_t least_queue_bytes = 64 * 1024;
+constexpr std::string_view why_least_queue = "; a smaller bound drops clients that read normally";
+// The write and frame deadlines are the slow-consumer and slowloris defences: never off.
+constexpr Duration least_deadline{10};
+constexpr std::string_view why_least_deadline =
+    "; it cannot be turned off, it defends the daemon against clients that stall";
 
 std::vector<OptionSpec> make_table() {
   using R = Reload;
@@ -174,23 +189,26 @@ std::vector<OptionSpec> make_table() {
               "most clients connected at once; the next one gets a ServerFull frame", R::live},
              &Config::max_clients, Count<std::size_t>{1, most_clients}));
   t.push_back(single({"max-message-bytes", "BYTES", "largest frame body accepted", R::live},
-                     &Config::max_message_bytes, Bytes{.min = least_message_bytes, .plain = true}));
+                     &Config::max_message_bytes, Bytes{.min = least_message_bytes, .plain = true, .why_min = {}}));
   t.push_back(
       single({"max-queue-bytes", "BYTES",
               "unsent bytes allowed per client before it is dropped as a slow consumer", R::live},
-             &Config::max_queue_bytes, Bytes{}));
+             &Config::max_queue_bytes,
+             Bytes{.min = least_queue_bytes, .plain = false, .why_min = why_least_queue}));
   t.push_back(single({"max-total-queue-bytes", "BYTES",
                       "unsent bytes allowed for all clients together; past it the largest queues "
                       "are dropped",
                       R::live},
-                     &Config::max_total_queue_bytes, Bytes{}));
+                     &Config::max_total_queue_bytes,
+                     Bytes{.min = least_queue_bytes, .plain = false, .why_min = why_least_queue}));
   t.push_back(
       single({"write-timeout", "DURATION",
               "a client whose pending output makes no progress for this long is dropped", R::live},
-             &Config::write_timeout, Time{}));
+             &Config::write_timeout, Time{.min = least_deadline, .why_min = why_least_deadline}));
   t.push_back(single({"frame-timeout", "DURATION",
                       "a frame must be complete this long after its first byte arrived", R::live},
-                     &Config::frame_timeout, Time{}));
+                     &Config::frame_timeout,
+                     Time{.min = least_deadline, .why_min = why_least_deadline}));
   t.push_back(single({"idle-timeout", "DURATION",
                       "close clients that sent nothing for this long (unsuitable for listen-only "
                       "clients)",
@@ -217,9 +235,10 @@ std::vector<OptionSpec> make_table() {
                      Choice<FsyncPolicy, 3>{{{{"always", FsyncPolicy::always},
                                               {"interval", FsyncPolicy::interval},
                                               {"never", FsyncPolicy::never}}}}));
-  t.push_back(single({"history-file-max-bytes", "BYTES",
-                      "rotate the history file to PATH.1 past this size", R::live},
-                     &Config::history_file_max_bytes, Bytes{}));
+  t.push_back(
+      single({"history-file-max-bytes", "BYTES", "rotate the history file to PATH.1 past this size",
+              R::live, "0", "never rotate"},
+             &Config::history_file_max_bytes, Bytes{}));
   t.push_back(
       single({"shutdown-timeout", "DURATION",
               "on SIGTERM/SIGINT, how long to flush queued messages before closing", R::live},

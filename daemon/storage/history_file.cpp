@@ -11,6 +11,7 @@
 
 #include "runtime/log.hpp"
 #include "tcpchat/body_parser.hpp"
+#include "tcpchat/encode.hpp"
 #include "tcpchat/format.hpp"
 
 namespace tcpchat {
@@ -85,7 +86,7 @@ void HistoryFile::open_or_throw() {
   fd_ = fd;
 }
 
-std::vector<Message> HistoryFile::load_tail(std::size_t count) const {
+std::vector<Message> HistoryFile::load_tail(std::size_t count, std::size_t max_body_bytes) const {
   std::vector<Message> out;
   if (count == 0 || !regular_) return out;
   std::size_t bad = 0;
@@ -94,6 +95,13 @@ std::vector<Message> HistoryFile::load_tail(std::size_t count) const {
   if (bad > 0) {
     log::warning("history file " + path_ + ": skipped " + std::to_string(bad) +
                  " line(s) that are not messages");
+  }
+  const std::size_t before = out.size();
+  std::erase_if(out, [&](const Message& m) { return encoded_body_size(m) > max_body_bytes; });
+  if (out.size() < before) {
+    log::warning("history file " + path_ + ": skipped " + std::to_string(before - out.size()) +
+                 " message(s) longer than --max-message-bytes (" + std::to_string(max_body_bytes) +
+                 " bytes) once encoded");
   }
   if (out.size() > count) out.erase(out.begin(), out.end() - static_cast<std::ptrdiff_t>(count));
   return out;
@@ -128,7 +136,7 @@ bool HistoryFile::append(std::string_view lines, std::string& error) {
   size_ += written;
   dirty_ = true;
   if (policy_ == FsyncPolicy::always) sync();
-  if (regular_ && size_ >= max_bytes_) rotate();
+  if (regular_ && max_bytes_ > 0 && size_ >= max_bytes_) rotate();
   return true;
 }
 

@@ -13,8 +13,8 @@
 namespace tcpchat {
 
 // The append-only record of accepted messages: one compact JSON object per line. Appends are
-// one write(2) per batch; fsync follows the configured policy; past its size limit the file is
-// renamed to PATH.1 and a new one started.
+// one write(2) per batch; fsync follows the configured policy; past its size limit (0: none) the
+// file is renamed to PATH.1 and a new one started.
 class HistoryFile final : public Journal {
  public:
   // Opens (creating) `path` for appending. A torn last line left by a crash is cut off.
@@ -24,8 +24,9 @@ class HistoryFile final : public Journal {
   HistoryFile(const HistoryFile&) = delete;
   HistoryFile& operator=(const HistoryFile&) = delete;
 
-  // The last `count` messages recorded in PATH.1 and PATH, oldest first.
-  std::vector<Message> load_tail(std::size_t count) const;
+  // The last `count` messages recorded in PATH.1 and PATH, oldest first, leaving out those the
+  // daemon could not send: longer than `max_body_bytes` once encoded.
+  std::vector<Message> load_tail(std::size_t count, std::size_t max_body_bytes) const;
 
   // Journal: appends one line per message, in one write(2).
   std::optional<std::string> record(std::span<const Message> messages) override;

@@ -48,11 +48,14 @@ constexpr std::string_view body_end = "}\n";
 
 }  // namespace
 
+std::size_t encoded_body_size(const Message& m) {
+  return key_client_name.size() + json_string_size(m.client_name) + key_subject.size() +
+         json_string_size(m.subject) + key_message.size() + json_string_size(m.message) +
+         key_date.size() + json_string_size(m.date) + body_end.size();
+}
+
 void encode_to(std::string& out, const Message& m) {
-  const std::size_t body_size = key_client_name.size() + json_string_size(m.client_name) +
-                                key_subject.size() + json_string_size(m.subject) +
-                                key_message.size() + json_string_size(m.message) + key_date.size() +
-                                json_string_size(m.date) + body_end.size();
+  const std::size_t body_size = encoded_body_size(m);
   char digits[24];
   const auto digits_end = std::to_chars(digits, digits + sizeof digits, body_size).ptr;
   const std::size_t header_size = header_name.size() + 2;  // with the colon and the newline

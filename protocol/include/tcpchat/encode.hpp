@@ -11,6 +11,11 @@ namespace tcpchat {
 // `Content-length:<N>\n` + json.dumps(..., ensure_ascii=False) + `\n`, N counting the body bytes.
 std::string encode(const Message& m);
 
+// N of the frame encode() makes for `m`: the canonical body's length. A receiver's limit on N
+// applies to this, which may differ from the N the message arrived with (a compact body grows by
+// the spaces and the newline of the canonical form).
+std::size_t encoded_body_size(const Message& m);
+
 // Appends the frame for `m` to `out`, so a caller can reuse one buffer's capacity.
 void encode_to(std::string& out, const Message& m);
 

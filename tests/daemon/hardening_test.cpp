@@ -1,0 +1,133 @@
+// Regression tests for the defects of the hardening review, each against the real daemon.
+#include <signal.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+
+#include "daemon_process.hpp"
+#include "tcp_peer.hpp"
+#include "tcpchat/encode.hpp"
+#include "tcpchat/format.hpp"
+
+using tcpchat::Message;
+using tcpchat::test::Daemon;
+using tcpchat::test::Peer;
+using tcpchat::test::Process;
+using tcpchat::test::TempDir;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct Outcome {
+  std::optional<int> status;
+  std::string err;
+};
+
+Outcome run_daemon(std::vector<std::string> args) {
+  args.insert(args.begin(), tcpchat::test::daemon_path());
+  Process p(args);
+  const auto status = p.wait_exit();
+  return {status, p.stderr_text()};
+}
+
+bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+// A frame whose body is compact JSON (no spaces, no trailing newline) of exactly `body_bytes`.
+std::string compact_frame(std::size_t body_bytes) {
+  const std::string head = R"({"client_name":"m","subject":"","message":")";
+  const std::string tail = R"(","date":"d"})";
+  const std::string body = head + std::string(body_bytes - head.size() - tail.size(), 'x') + tail;
+  return "Content-length:" + std::to_string(body.size()) + "\n" + body;
+}
+
+}  // namespace
+
+TEST_CASE("a compact message whose canonical form exceeds the limit is refused to its sender",
+          "[hardening]") {
+  Daemon daemon({"--max-message-bytes", "1000", "--quiet"});
+  Peer sender(daemon.port()), reader(daemon.port());
+  REQUIRE(tcpchat::test::sync_room({&sender, &reader}));
+  sender.send(compact_frame(1000));  // accepted by the decoder: N = 1000
+  const auto reply = sender.read_message();
+  REQUIRE(reply);
+  CHECK(reply->client_name == "@SERVER");
+  CHECK(reply->subject == "InvalidRequestError");
+  CHECK(contains(reply->message, "1008 bytes"));  // what the daemon would send
+  CHECK(contains(reply->message, "1000 bytes"));  // the limit
+  CHECK(sender.wait_closed());
+  CHECK(reader.nothing_within(300ms));  // nobody received the oversized frame
+  // One byte shorter in its canonical form fits exactly and is delivered to everyone.
+  Peer next(daemon.port());
+  REQUIRE(tcpchat::test::sync_room({&reader, &next}));
+  const std::string head = R"({"client_name": "m", "subject": "", "message": ")";
+  const std::string tail = "\", \"date\": \"d\"}\n";
+  const Message fits{"m", "", std::string(1000 - head.size() - tail.size(), 'x'), "d"};
+  REQUIRE(tcpchat::encoded_body_size(fits) == 1000);
+  next.send_message(fits);
+  CHECK(reader.read_message() == fits);
+  CHECK(next.read_message() == fits);
+}
+
+TEST_CASE("history-file messages over the limit once encoded are not replayed", "[hardening]") {
+  TempDir dir;
+  const auto file = (dir.path() / "h.jsonl").string();
+  const Message small{"a", "", "small", "d"};
+  const Message big{"a", "", std::string(900, 'y'), "d"};
+  std::ofstream(file) << tcpchat::format_json(small) << "\n" << tcpchat::format_json(big) << "\n";
+  Daemon daemon({"--history", "10", "--history-file", file, "--max-message-bytes", "500"});
+  CHECK(daemon.wait_log("skipped 1 message(s) longer than --max-message-bytes (500 bytes)"));
+  Peer late(daemon.port());
+  CHECK(late.read_message() == small);
+  CHECK(late.nothing_within(300ms));
+}
+
+TEST_CASE("deadlines and queue bounds refuse values that would disable them", "[hardening]") {
+  for (const char* option : {"--write-timeout", "--frame-timeout"}) {
+    INFO(option);
+    auto r = run_daemon({option, "0"});
+    CHECK(r.status == 64);
+    CHECK(contains(r.err,
+                   std::string("invalid value \"0\" for ") + option + ": must be at least 10ms"));
+    r = run_daemon({option, "9ms", "--check-config"});
+    CHECK(r.status == 64);
+    CHECK(run_daemon({option, "10ms", "--check-config"}).status == 0);
+  }
+  for (const char* option : {"--max-queue-bytes", "--max-total-queue-bytes"}) {
+    INFO(option);
+    const auto r = run_daemon({option, "0"});
+    CHECK(r.status == 64);
+    CHECK(contains(r.err, std::string("invalid value \"0\" for ") + option +
+                              ": must be at least 65536 bytes (64KiB)"));
+    CHECK(run_daemon({option, "64KiB", "--check-config"}).status == 0);
+  }
+  CHECK(run_daemon({"--idle-timeout", "0", "--rate-limit", "0", "--check-config"}).status == 0);
+}
+
+TEST_CASE("a SIGHUP with a zero deadline keeps the running configuration", "[hardening]") {
+  TempDir dir;
+  const auto config = (dir.path() / "tcpchatd.conf").string();
+  std::ofstream(config) << "write-timeout = 5s\n";
+  Daemon daemon({"--config", config});
+  std::ofstream(config) << "write-timeout = 0\n";
+  daemon.process().signal(SIGHUP);
+  CHECK(daemon.wait_log("cannot reload the configuration"));
+  CHECK(daemon.wait_log("must be at least 10ms"));
+  CHECK(daemon.wait_log("keeping the running one"));
+}
+
+TEST_CASE("history-file-max-bytes 0 never rotates", "[hardening]") {
+  TempDir dir;
+  const auto file = dir.path() / "h.jsonl";
+  Daemon daemon({"--history-file", file.string(), "--history-file-max-bytes", "0", "--quiet"});
+  Peer p(daemon.port());
+  const Message m{"a", "", "kept in one file", "d"};
+  for (int i = 0; i < 5; ++i) {
+    p.send_message(m);
+    REQUIRE(p.read_message() == m);
+  }
+  CHECK_FALSE(std::filesystem::exists(file.string() + ".1"));
+  CHECK(std::filesystem::file_size(file) == 5 * (tcpchat::format_json(m).size() + 1));
+}
