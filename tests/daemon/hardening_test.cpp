@@ -13,27 +13,12 @@
 using tcpchat::Message;
 using tcpchat::test::Daemon;
 using tcpchat::test::Peer;
-using tcpchat::test::Process;
+using tcpchat::test::contains;
+using tcpchat::test::run_daemon;
 using tcpchat::test::TempDir;
 using namespace std::chrono_literals;
 
 namespace {
-
-struct Outcome {
-  std::optional<int> status;
-  std::string err;
-};
-
-Outcome run_daemon(std::vector<std::string> args) {
-  args.insert(args.begin(), tcpchat::test::daemon_path());
-  Process p(args);
-  const auto status = p.wait_exit();
-  return {status, p.stderr_text()};
-}
-
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
 
 // A frame whose body is compact JSON (no spaces, no trailing newline) of exactly `body_bytes`.
 std::string compact_frame(std::size_t body_bytes) {

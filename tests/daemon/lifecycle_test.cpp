@@ -10,34 +10,18 @@
 using tcpchat::Message;
 using tcpchat::test::Daemon;
 using tcpchat::test::Peer;
+using tcpchat::test::contains;
 using tcpchat::test::Process;
+using tcpchat::test::run_daemon;
 using tcpchat::test::TempDir;
 using namespace std::chrono_literals;
 
 namespace {
 
-// Runs tcpchatd with `args` to completion; returns {status, stderr, stdout}.
-struct Outcome {
-  std::optional<int> status;
-  std::string err;
-  std::string out;
-};
-
-Outcome run_daemon(std::vector<std::string> args) {
-  args.insert(args.begin(), tcpchat::test::daemon_path());
-  Process p(args);
-  const auto status = p.wait_exit();
-  return {status, p.stderr_text(), p.stdout_text()};
-}
-
 std::string write_config(const TempDir& dir, const std::string& text) {
   const auto path = (dir.path() / "tcpchatd.conf").string();
   std::ofstream(path) << text;
   return path;
-}
-
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
 }
 
 }  // namespace

@@ -54,4 +54,11 @@ std::optional<int> Daemon::stop(int signo, std::chrono::milliseconds timeout) {
   return process_.wait_exit(timeout);
 }
 
+Outcome run_daemon(std::vector<std::string> args) {
+  args.insert(args.begin(), daemon_path());
+  Process p(args);
+  const auto status = p.wait_exit();
+  return {status, p.stderr_text(), p.stdout_text()};
+}
+
 }  // namespace tcpchat::test

@@ -34,6 +34,19 @@ class Daemon {
   std::vector<std::uint16_t> ports_;
 };
 
+// How a tcpchatd run that was expected to end (--help, --check-config, a refused start) ended.
+struct Outcome {
+  std::optional<int> status;
+  std::string err;
+  std::string out;
+};
+// Runs tcpchatd with `args` to completion.
+Outcome run_daemon(std::vector<std::string> args);
+
+inline bool contains(std::string_view haystack, std::string_view needle) {
+  return haystack.find(needle) != std::string_view::npos;
+}
+
 // The ports in every `listening on ADDR:PORT` line of `log`, in order.
 std::vector<std::uint16_t> listening_ports(const std::string& log);
 
