@@ -157,10 +157,12 @@ void Session::process_input() {
   submit(batch);
   count_input();
   if (state_ != State::open) return;
-  if (decoder_.in_frame()) {
-    if (frame_started_ == SteadyTime{}) frame_started_ = now;
-  } else {
+  // --frame-timeout runs from the first byte of the frame still unfinished, however many
+  // frames were completed since the last read that ended between two.
+  if (!decoder_.in_frame()) {
     frame_started_ = {};
+  } else if (frame_started_ == SteadyTime{} || decoder_.frame_began_in_last_chunk()) {
+    frame_started_ = now;
   }
   if (!throttled_) wait_readable();
 }

@@ -59,7 +59,9 @@ FrameDecoder::FrameDecoder(Limits limits) : limits_(limits) {}
 
 void FrameDecoder::feed(std::string_view chunk) {
   assert(input_.empty() && "drain next() before feeding again");
-  if (!failed_) input_ = chunk;
+  if (failed_) return;
+  input_ = chunk;
+  frame_began_in_chunk_ = !in_frame();
 }
 
 std::optional<DecodeResult> FrameDecoder::fail(ProtocolErrorKind kind, std::string reason) {
@@ -174,6 +176,7 @@ std::optional<DecodeResult> FrameDecoder::next() {
     }
     input_.remove_prefix(needed);
     body_length_.reset();
+    frame_began_in_chunk_ = true;  // whatever follows in this chunk is a new frame
     if (auto* error = std::get_if<ProtocolError>(&result)) {
       return fail(error->kind, std::move(error->reason));
     }

@@ -11,9 +11,9 @@
 #include "tcpchat/format.hpp"
 
 using tcpchat::Message;
+using tcpchat::test::contains;
 using tcpchat::test::Daemon;
 using tcpchat::test::Peer;
-using tcpchat::test::contains;
 using tcpchat::test::run_daemon;
 using tcpchat::test::TempDir;
 using namespace std::chrono_literals;
@@ -115,4 +115,33 @@ TEST_CASE("history-file-max-bytes 0 never rotates", "[hardening]") {
   }
   CHECK_FALSE(std::filesystem::exists(file.string() + ".1"));
   CHECK(std::filesystem::file_size(file) == 5 * (tcpchat::format_json(m).size() + 1));
+}
+
+TEST_CASE("frame-timeout runs from the unfinished frame's first byte, not the last boundary read",
+          "[hardening]") {
+  Daemon daemon({"--frame-timeout", "300ms", "--quiet"});
+  Peer sender(daemon.port());
+  const Message m{"busy", "", std::string(100'000, 'b'), "d"};
+  const std::string frame = tcpchat::encode(m);
+  // Sends the stream of frames a frame and a half at a time, so that every chunk (and so the
+  // daemon's last read of it) ends in the middle of a frame, for several frame timeouts.
+  const std::size_t chunk = frame.size() * 3 / 2;
+  std::size_t sent = 0, echoed = 0;
+  const auto start = tcpchat::test::Clock::now();
+  while (tcpchat::test::Clock::now() - start < 1500ms && echoed < 2000) {
+    std::string bytes;
+    while (bytes.size() < chunk) bytes += frame.substr((sent + bytes.size()) % frame.size());
+    bytes.resize(chunk);
+    sender.send(bytes);
+    sent += chunk;
+    for (; echoed < sent / frame.size(); ++echoed) {
+      const auto echo = sender.read_message();
+      REQUIRE(echo);
+      REQUIRE(echo->client_name == "busy");
+    }
+  }
+  CHECK(tcpchat::test::Clock::now() - start >= 1500ms);
+  CHECK_FALSE(contains(daemon.log(), "frame-timeout"));
+  CHECK(sender.nothing_within(100ms));  // no InvalidRequestError
+  CHECK_FALSE(sender.closed());
 }

@@ -268,3 +268,30 @@ TEST_CASE("take_unread lets a caller pause and resume between frames", "[decoder
   while (auto r = decoder.next()) rest.push_back(std::move(*r));
   CHECK(test::messages_of(rest) == std::vector<Message>{messages[1], messages[2]});
 }
+
+TEST_CASE("the decoder tells whether the unfinished frame began in the last chunk", "[decoder]") {
+  const std::string frame = tcpchat::encode({"a", "", std::string(100, 'x'), "d"});
+  tcpchat::FrameDecoder d;
+  // feed() keeps a view: each chunk must outlive the next() calls that read it.
+  const std::string first = frame.substr(0, 10), second = frame.substr(10, 20);
+  const std::string third = frame.substr(30) + frame + frame.substr(0, 5), last = frame.substr(5);
+  d.feed(first);  // a frame begins
+  while (d.next()) {
+  }
+  CHECK(d.frame_began_in_last_chunk());
+  d.feed(second);  // the same frame goes on
+  while (d.next()) {
+  }
+  CHECK_FALSE(d.frame_began_in_last_chunk());
+  // The rest of it, a whole frame, and the start of a third: that third began in this chunk.
+  d.feed(third);
+  int complete = 0;
+  while (auto r = d.next()) complete += std::holds_alternative<tcpchat::Message>(*r);
+  CHECK(complete == 2);
+  CHECK(d.frame_began_in_last_chunk());
+  d.feed(last);  // finishes it: no frame is unfinished
+  while (d.next()) {
+  }
+  CHECK_FALSE(d.in_frame());
+  CHECK_FALSE(d.frame_began_in_last_chunk());
+}

@@ -32,6 +32,9 @@ class FrameDecoder {
 
   // True while a frame has begun (at least one byte of it arrived) but is not complete.
   bool in_frame() const { return !pending_.empty() || body_length_.has_value(); }
+  // True when the incomplete frame began in the chunk fed last: its first byte is in it. A
+  // caller timing frames restarts its clock then, even though no chunk ended between frames.
+  bool frame_began_in_last_chunk() const { return in_frame() && frame_began_in_chunk_; }
   // Bytes held for an incomplete frame.
   std::size_t buffered_bytes() const { return pending_.size(); }
   bool failed() const { return failed_; }
@@ -48,6 +51,7 @@ class FrameDecoder {
   std::string_view input_;                  // the unread part of the last fed chunk
   std::optional<std::size_t> body_length_;  // set once a header was read, until its body is
   bool failed_ = false;
+  bool frame_began_in_chunk_ = false;
 };
 
 }  // namespace tcpchat
