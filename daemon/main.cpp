@@ -5,6 +5,7 @@
 #include <csignal>
 #include <exception>
 #include <iostream>
+#include <optional>
 
 #include "net/listener.hpp"
 #include "runtime/config.hpp"
@@ -34,6 +35,41 @@ void raise_file_limit(std::size_t max_clients) {
                                                           : 0) +
         " clients fit, not --max-clients " + std::to_string(max_clients) +
         "; raise it with `ulimit -n` or LimitNOFILE= in the service unit");
+  }
+}
+
+// The signals the daemon handles on its loop. They stay blocked from the first line of main until
+// the loop's signal_set is in place, so one that arrives during start-up waits for it instead of
+// killing the daemon (a SIGHUP's default action is to end the process, which systemd would take
+// for a clean exit).
+sigset_t handled_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  for (const int signo : {SIGHUP, SIGINT, SIGTERM}) sigaddset(&set, signo);
+  return set;
+}
+
+void block_handled_signals() {
+  const sigset_t set = handled_signals();
+  sigprocmask(SIG_BLOCK, &set, nullptr);
+}
+
+void unblock_handled_signals() {
+  const sigset_t set = handled_signals();
+  sigprocmask(SIG_UNBLOCK, &set, nullptr);
+}
+
+// After an exception escaped the loop: closes every connection and lets the handlers that own
+// sessions finish, while the server they point into still exists.
+void tear_down(boost::asio::io_context& io, std::optional<tcpchat::Server>& server) {
+  if (!server) return;
+  server->abandon();
+  io.restart();
+  try {
+    io.poll();
+  } catch (const std::exception&) {
+    // A second failure while tearing down: leave at once rather than touch anything more.
+    std::_Exit(tcpchat::exit_code::software);
   }
 }
 
@@ -68,9 +104,11 @@ int run(int argc, char** argv) {
   raise_file_limit(inv.config.max_clients);
 
   boost::asio::io_context io(1);
+  std::optional<Server> server;
   try {
-    Server server(io, inv.config, args);
-    server.start();
+    server.emplace(io, inv.config, args);
+    unblock_handled_signals();  // the server's signal_set takes them from here on
+    server->start();
     io.run();
   } catch (const ListenError& e) {
     log::error(e.what());
@@ -79,6 +117,11 @@ int run(int argc, char** argv) {
   } catch (const HistoryError& e) {
     log::error(std::string(e.what()) + " (check --history-file and its directory's permissions)");
     return exit_code::io_error;
+  } catch (const std::exception& e) {
+    log::error(std::string("internal error: ") + e.what() +
+               "; closing every connection and exiting");
+    tear_down(io, server);
+    return exit_code::software;
   }
   log::info("stopped");
   return exit_code::ok;
@@ -87,6 +130,7 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  block_handled_signals();
   try {
     return run(argc, argv);
   } catch (const std::exception& e) {

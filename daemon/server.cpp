@@ -160,6 +160,17 @@ void Server::shutdown(const char* why) {
   hub_.finish_all([this] { shutdown_timer_.cancel(); });
 }
 
+void Server::abandon() {
+  stopping_ = true;
+  for (auto& listener : listeners_) listener->stop();
+  boost::system::error_code ignored;
+  signals_.cancel(ignored);
+  fsync_timer_.cancel();
+  shutdown_timer_.cancel();
+  service_.stopping();
+  hub_.close_all();
+}
+
 void Server::arm_fsync() {
   if (stopping_ || !history_file_ || config_.history_fsync != FsyncPolicy::interval) return;
   fsync_timer_.expires_after(fsync_period);

@@ -30,6 +30,9 @@ class Server final : private OrderedSink {
   // Starts accepting and handling signals. io_context::run() returns once the server has
   // shut down (SIGINT/SIGTERM) and every session is gone.
   void start();
+  // After a failure on the loop: stops listening and every timer, and closes every session at
+  // once, so that the pending handlers can finish before the server goes.
+  void abandon();
 
  private:
   void on_sequenced(const Sequenced& accepted) override;

@@ -130,6 +130,8 @@ TEST_CASE("IPv6 and several listening sockets", "[broadcast]") {
   CHECK(daemon.log().find("listening on [::1]:") != std::string::npos);
   Peer v4(daemon.ports()[0]);
   Peer v6(daemon.ports()[1], "::1");
+  // The two listeners accept in either order: both must be in the room before the message.
+  REQUIRE(tcpchat::test::sync_room({&v4, &v6}));
   const Message m{"six", "", "over IPv6", "d"};
   v6.send_message(m);
   CHECK(v4.read_message() == m);

@@ -1,5 +1,8 @@
 // Regression tests for the defects of the hardening review, each against the real daemon.
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <filesystem>
@@ -14,6 +17,7 @@ using tcpchat::Message;
 using tcpchat::test::contains;
 using tcpchat::test::Daemon;
 using tcpchat::test::Peer;
+using tcpchat::test::Process;
 using tcpchat::test::run_daemon;
 using tcpchat::test::TempDir;
 using namespace std::chrono_literals;
@@ -144,4 +148,28 @@ TEST_CASE("frame-timeout runs from the unfinished frame's first byte, not the la
   CHECK_FALSE(contains(daemon.log(), "frame-timeout"));
   CHECK(sender.nothing_within(100ms));  // no InvalidRequestError
   CHECK_FALSE(sender.closed());
+}
+
+TEST_CASE("a SIGHUP during start-up does not kill the daemon", "[hardening]") {
+  // The config file is a FIFO, so the daemon is held in the middle of its start-up, before the
+  // loop could handle a signal, for as long as the test wants.
+  TempDir dir;
+  const auto fifo = (dir.path() / "tcpchatd.conf").string();
+  REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
+  const auto write_config = [&](const std::string& text) {
+    const int fd = open(fifo.c_str(), O_WRONLY);  // returns once the daemon opened it to read
+    REQUIRE(fd >= 0);
+    REQUIRE(write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()));
+    close(fd);
+  };
+  Process p({tcpchat::test::daemon_path(), "--config", fifo});
+  write_config("bind = 127.0.0.1\nport = 0\n");  // the daemon is reading its configuration
+  p.signal(SIGHUP);
+  REQUIRE(p.wait_stderr("listening on"));
+  CHECK(p.running());
+  // The SIGHUP waited for the loop, which now reads the configuration again.
+  write_config("bind = 127.0.0.1\nport = 0\nmax-clients = 5\n");
+  CHECK(p.wait_stderr("changed: max-clients 10000 -> 5"));
+  p.signal(SIGTERM);
+  CHECK(p.wait_exit() == 0);
 }
