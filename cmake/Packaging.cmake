@@ -29,6 +29,8 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_MAINTAINER "${CPACK_PACKAGE_CONTACT}")
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+# The maintainer scripts call deb-systemd-helper and deb-systemd-invoke.
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "init-system-helpers (>= 1.54)")
 tcpchat_install_sysconfdir(deb_sysconfdir "${CMAKE_INSTALL_SYSCONFDIR}" "${CPACK_PACKAGING_INSTALL_PREFIX}")
 file(CONFIGURE OUTPUT deb/conffiles CONTENT "${deb_sysconfdir}/tcpchat/tcpchatd.conf\n")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA

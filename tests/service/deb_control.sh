@@ -19,7 +19,7 @@ field() { dpkg-deb -f "$deb" "$1"; }
 
 # "libfoo1 (>= 1.0), libbar2" -> one package name a line.
 depends=$(field Depends | tr ',' '\n' | sed -E 's/^ +//; s/ .*//')
-needed=(libboost-json1.81.0 libboost-program-options1.81.0 libc6 libstdc++6)
+needed=(libboost-json1.81.0 libboost-program-options1.81.0 libc6 libstdc++6 init-system-helpers)
 [ "$with_systemd" = ON ] && needed+=(libsystemd0)
 for package in "${needed[@]}"; do
   grep -qxF "$package" <<<"$depends" || fail "Depends lacks $package: $(field Depends)"
