@@ -9,7 +9,7 @@ namespace tcpchat {
 namespace {
 
 Frame encode_frame(const Message& m) {
-  return std::make_shared<const std::string>(encode(m));
+  return make_frame(encode(m));
 }
 
 }  // namespace

@@ -15,7 +15,8 @@ void SendQueue::compact() {
   }
 }
 
-void SendQueue::clear() {
+void SendQueue::clear(HeldBytes& held) {
+  for (std::size_t i = head_; i < frames_.size(); ++i) release(frames_[i], held);
   if (frames_.capacity() > kept_capacity) {
     decltype(frames_)().swap(frames_);
   } else {

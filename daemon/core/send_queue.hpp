@@ -7,6 +7,7 @@
 #include <span>
 
 #include "core/frame.hpp"
+#include "core/held_bytes.hpp"
 
 namespace tcpchat {
 
@@ -23,10 +24,17 @@ class SendQueue {
   // of the queue, so that a slow reader's queue does not grow without end.
   static constexpr std::size_t compact_threshold = 64;
 
-  // Inline, as are fill() and consume(): they run once per delivery and per write.
-  void push(const Frame& frame) {
+  SendQueue() = default;
+  SendQueue(const SendQueue&) = delete;
+  SendQueue& operator=(const SendQueue&) = delete;
+
+  // Appends `frame`. `held` counts the bytes of every frame that at least one queue holds, once:
+  // a frame already in another queue costs nothing more. Inline, as are fill() and consume():
+  // they run once per delivery and per write.
+  void push(const Frame& frame, HeldBytes& held) {
     if (frames_.size() == frames_.capacity()) grow();
     bytes_ += frame->size();
+    if (frame->queues_++ == 0) held.add_queued(frame->size());
     frames_.push_back(frame);
   }
   // Describes the unsent bytes from the head on, at most out.size() buffers; returns how many
@@ -35,7 +43,7 @@ class SendQueue {
     std::size_t count = 0;
     std::size_t offset = head_offset_;
     for (std::size_t i = head_; i < frames_.size() && count < out.size(); ++i) {
-      const std::string& f = *frames_[i];
+      const std::string& f = frames_[i]->bytes();
       out[count++] = {const_cast<char*>(f.data()) + offset, f.size() - offset};
       bytes += f.size() - offset;
       offset = 0;
@@ -43,7 +51,7 @@ class SendQueue {
     return count;
   }
   // Forgets the first `n` unsent bytes (they were written); releases the frames fully sent.
-  void consume(std::size_t n) {
+  void consume(std::size_t n, HeldBytes& held) {
     bytes_ -= n;
     while (n > 0) {
       const std::size_t left = frames_[head_]->size() - head_offset_;
@@ -52,21 +60,26 @@ class SendQueue {
         return;
       }
       n -= left;
-      frames_[head_++].reset();
+      release(frames_[head_++], held);
       head_offset_ = 0;
     }
   }
   void compact();
   // Forgets everything, keeping at most kept_capacity frames of capacity.
-  void clear();
+  void clear(HeldBytes& held);
 
   bool empty() const { return head_ == frames_.size(); }
+  // Unsent bytes of this queue, shared frames included.
   std::size_t bytes() const { return bytes_; }
   std::size_t capacity() const { return frames_.capacity(); }
   std::size_t frames() const { return frames_.size() - head_; }
 
  private:
   void grow();
+  static void release(Frame& frame, HeldBytes& held) {
+    if (--frame->queues_ == 0) held.remove_queued(frame->size());
+    frame.reset();
+  }
 
   boost::container::small_vector<Frame, 2> frames_;
   std::size_t head_ = 0;         // first unsent frame

@@ -73,22 +73,20 @@ void Hub::flush_pending() {
     to_flush_.pop_front();
     s.flush();
   }
+  if (held_.queued() > config_.max_total_queue_bytes) enforce_total_limit();
 }
 
 void Hub::enforce_total_limit() {
-  // Every live session counts, members or not: one that is finishing or rejecting still holds
-  // its queue until it is written or the session is dropped.
-  std::size_t total = held_.queued();
-  for (const Session& s : live_) {
-    if (s.doomed()) total -= s.queued_bytes();
-  }
-  while (total > config_.max_total_queue_bytes) {
+  // Only when over the bound, after this turn's writes: the walk is O(sessions) per drop. Every
+  // live session counts, members or not: one that is finishing or rejecting still holds its
+  // queue until it is written or the session is dropped. A dropped session's queue is released
+  // at once, so the total shows what dropping it gave back.
+  while (held_.queued() > config_.max_total_queue_bytes) {
     Session* largest = nullptr;
     for (Session& s : live_) {
       if (!s.doomed() && (!largest || s.queued_bytes() > largest->queued_bytes())) largest = &s;
     }
     if (!largest || largest->queued_bytes() == 0) break;
-    total -= largest->queued_bytes();
     drop(*largest, "slow consumer: all queues together hold " + std::to_string(held_.queued()) +
                        " bytes, over the limit of " +
                        std::to_string(config_.max_total_queue_bytes) +
@@ -100,6 +98,7 @@ void Hub::enforce_total_limit() {
 void Hub::drop(Session& session, const std::string& why) {
   if (!session.doom()) return;
   ++dropped_;
+  session.release_queue();
   log::warning("dropping client " + session.peer() + ": " + why);
   // Never close in the middle of a broadcast: the room's walk over its members must stay intact.
   to_drop_.push_back(session.shared_from_this());

@@ -51,18 +51,16 @@ class Hub {
   void detach(Session& session);
   std::size_t live() const { return live_count_; }
 
-  // Flushes `session` once on this loop turn, after every handler that is ready has run.
+  // Flushes `session` once on this loop turn, after every handler that is ready has run, then
+  // judges the total queue bound.
   void schedule_flush(Session& session);
-  // Closes `session` with a reset on the next loop turn, logging `why` now.
+  // Closes `session` with a reset on the next loop turn, logging `why` now; its queue is
+  // released at once.
   void drop(Session& session, const std::string& why);
 
-  void add_queued_bytes(std::size_t bytes) {
-    held_.add_queued(bytes);
-    if (held_.queued() > config_.max_total_queue_bytes) enforce_total_limit();
-  }
-  void remove_queued_bytes(std::size_t bytes) { held_.remove_queued(bytes); }
-  void add_input_bytes(std::size_t bytes) { held_.add_input(bytes); }
-  void remove_input_bytes(std::size_t bytes) { held_.remove_input(bytes); }
+  // What the sessions hold together: their queues (each frame once) and unfinished input. The
+  // total queue bound is judged on it once per loop turn, after the flush has tried to write.
+  HeldBytes& held() { return held_; }
   const HeldBytes& held() const { return held_; }
 
   // Shared scratch space, valid until the caller returns to the loop.

@@ -11,9 +11,8 @@
 namespace tcpchat {
 
 Frame server_frame(std::string_view subject, std::string_view text) {
-  return std::make_shared<const std::string>(
-      encode({std::string(server_name), std::string(subject), std::string(text),
-              format_date(std::chrono::system_clock::now())}));
+  return make_frame(encode({std::string(server_name), std::string(subject), std::string(text),
+                            format_date(std::chrono::system_clock::now())}));
 }
 
 }  // namespace tcpchat

@@ -49,7 +49,7 @@ Session::Session(const SessionContext& context, tcp::socket socket, std::string 
 Session::~Session() {
   leave_room();
   release_queue();
-  context_.hub.remove_input_bytes(input_bytes_);
+  context_.hub.held().remove_input(input_bytes_);
   context_.hub.detach(*this);
 }
 
@@ -174,8 +174,8 @@ void Session::submit(std::span<const Message> messages) {
 
 void Session::count_input() {
   const std::size_t held = decoder_.buffered_bytes() + (throttle_ ? throttle_->backlog.size() : 0);
-  context_.hub.remove_input_bytes(input_bytes_);
-  context_.hub.add_input_bytes(held);
+  context_.hub.held().remove_input(input_bytes_);
+  context_.hub.held().add_input(held);
   input_bytes_ = held;
 }
 
@@ -219,8 +219,7 @@ void Session::on_throttle_end() {
 void Session::deliver(const Frame& frame) {
   if (state_ == State::closed || doomed_) return;
   if (queue_.empty()) last_write_progress_ = context_.hub.now();
-  queue_.push(frame);
-  context_.hub.add_queued_bytes(frame->size());
+  queue_.push(frame, context_.hub.held());
   const std::size_t limit = context_.hub.config().max_queue_bytes;
   if (queue_.bytes() > limit) {
     context_.hub.drop(*this, "slow consumer: " + std::to_string(queue_.bytes()) +
@@ -228,7 +227,8 @@ void Session::deliver(const Frame& frame) {
                                  " (--max-queue-bytes)");
     return;
   }
-  if (!waiting_write_) context_.hub.schedule_flush(*this);
+  // Even while waiting to write: the end of the turn judges the total bound.
+  context_.hub.schedule_flush(*this);
 }
 
 void Session::flush() {
@@ -247,8 +247,7 @@ void Session::flush() {
     }
     last_write_progress_ = context_.hub.now();
     const auto sent = static_cast<std::size_t>(n);
-    queue_.consume(sent);
-    context_.hub.remove_queued_bytes(sent);
+    queue_.consume(sent, context_.hub.held());
     if (sent < total) return wait_writable();
   }
   on_queue_empty();
@@ -271,7 +270,7 @@ void Session::on_writable(const boost::system::error_code& ec) {
 }
 
 void Session::on_queue_empty() {
-  queue_.clear();
+  queue_.clear(context_.hub.held());
   if ((state_ == State::finishing || state_ == State::rejecting) && !draining_) {
     // Closing with input unread would send a reset that can destroy what is still in flight
     // to the client: shut down our side and read until its end, within bounds.
@@ -287,8 +286,7 @@ void Session::on_queue_empty() {
 }
 
 void Session::release_queue() {
-  context_.hub.remove_queued_bytes(queue_.bytes());
-  queue_.clear();
+  queue_.clear(context_.hub.held());
 }
 
 // ---- ending ----

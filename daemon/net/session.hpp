@@ -74,6 +74,8 @@ class Session final : public Member,
   // Marks the session as being dropped; false when it already was.
   bool doom() { return !std::exchange(doomed_, true); }
   bool doomed() const { return doomed_; }
+  // Forgets everything queued, giving back what the Hub counts of it.
+  void release_queue();
   std::size_t queued_bytes() const { return queue_.bytes(); }
 
  private:
@@ -87,7 +89,6 @@ class Session final : public Member,
   void on_writable(const boost::system::error_code& ec);
   void on_queue_empty();
   void discard_input();
-  void release_queue();
   void throttle();
   void on_throttle_end();
   void count_input();

@@ -26,7 +26,7 @@ class RecordingMember final : public Member {
   }
   std::vector<std::string> texts() const {
     std::vector<std::string> out;
-    for (const auto& f : frames) out.push_back(*f);
+    for (const auto& f : frames) out.push_back(f->bytes());
     return out;
   }
 

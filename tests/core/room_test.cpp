@@ -24,7 +24,7 @@ TEST_CASE("a published message reaches every member, its sender included", "[roo
   room.join(sender);
   room.join(other);
   const Frame frame = publish(room, 1, message("hi"));
-  CHECK(*frame == encode(message("hi")));
+  CHECK(frame->bytes() == encode(message("hi")));
   REQUIRE(sender.frames.size() == 1);
   REQUIRE(other.frames.size() == 1);
   // Encoded once: every member holds the very same buffer.
@@ -40,7 +40,7 @@ TEST_CASE("every member hears the messages in the one order", "[room]") {
   for (std::uint64_t i = 1; i <= 100; ++i) publish(room, i, message(std::to_string(i)));
   for (const auto& m : members) CHECK(m.texts() == members[0].texts());
   REQUIRE(members[0].frames.size() == 100);
-  CHECK(*members[0].frames[41] == encode(message("42")));
+  CHECK(members[0].frames[41]->bytes() == encode(message("42")));
 }
 
 TEST_CASE("a member that left hears nothing more, the others are unaffected", "[room]") {
@@ -113,7 +113,7 @@ TEST_CASE("a member joining during a broadcast hears it once, through the histor
   };
   publish(room, 1, message("during"));
   REQUIRE(late.frames.size() == 1);
-  CHECK(*late.frames[0] == encode(message("during")));
+  CHECK(late.frames[0]->bytes() == encode(message("during")));
   publish(room, 2, message("after"));
   CHECK(late.frames.size() == 2);
   CHECK(first.texts() == late.texts());

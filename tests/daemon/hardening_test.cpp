@@ -173,3 +173,42 @@ TEST_CASE("a SIGHUP during start-up does not kill the daemon", "[hardening]") {
   p.signal(SIGTERM);
   CHECK(p.wait_exit() == 0);
 }
+
+TEST_CASE("a 1 MiB message reaches 2,000 reading clients with the default limits, none dropped",
+          "[hardening]") {
+  Daemon daemon({"--quiet"});
+  std::vector<Peer> peers;
+  peers.reserve(2000);
+  for (int i = 0; i < 2000; ++i) peers.emplace_back(daemon.port());
+  std::vector<Peer*> all;
+  for (auto& p : peers) all.push_back(&p);
+  REQUIRE(tcpchat::test::sync_room(all));
+  // The largest message the defaults allow, once encoded.
+  const std::size_t overhead = tcpchat::encoded_body_size({"big", "", "", "d"});
+  const Message big{"big", "", std::string(1'048'576 - overhead, 'x'), "d"};
+  REQUIRE(tcpchat::encoded_body_size(big) == 1'048'576);
+  peers.front().send_message(big);
+  // The total bound counts the shared frame once (1 MiB), not once per client (2 GiB). Every
+  // client reads a little on each pass, as independent readers would, so none stalls for
+  // --write-timeout.
+  const std::string expected = tcpchat::encode(big);
+  std::vector<bool> got(peers.size());
+  std::size_t done = 0, dropped = 0;
+  const auto deadline = tcpchat::test::Clock::now() + 60s;
+  while (done + dropped < peers.size() && tcpchat::test::Clock::now() < deadline) {
+    for (std::size_t i = 0; i < peers.size(); ++i) {
+      if (got[i]) continue;
+      if (const auto frame = peers[i].read_frame(0ms)) {
+        REQUIRE(*frame == expected);
+        got[i] = true;
+        ++done;
+      } else if (peers[i].closed()) {
+        got[i] = true;
+        ++dropped;
+      }
+    }
+  }
+  CHECK(dropped == 0);
+  CHECK(done == peers.size());
+  CHECK_FALSE(contains(daemon.log(), "dropping client"));
+}
