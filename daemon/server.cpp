@@ -29,7 +29,10 @@ std::unique_ptr<HistoryFile> open_history(const Config& config) {
 
 RoomLimits room_limits(const Config& config) {
   // Replaying history may fill at most half a session's queue bound, leaving room for live traffic.
-  return {.history_messages = config.history, .replay_budget_bytes = config.max_queue_bytes / 2};
+  return {.history_messages = config.history,
+          .history_bytes = config.history_max_bytes,
+          .replay_budget_bytes = config.max_queue_bytes / 2,
+          .max_body_bytes = config.max_message_bytes};
 }
 
 std::string joined(const std::vector<std::string>& items) {
@@ -57,7 +60,8 @@ Server::Server(asio::io_context& io, Config config, std::vector<std::string> arg
       fsync_timer_(io),
       shutdown_timer_(io) {
   if (history_file_ && config_.history > 0)
-    room_.preload(history_file_->load_tail(config_.history, config_.max_message_bytes));
+    room_.preload(history_file_->load_tail(config_.history, config_.max_message_bytes,
+                                           config_.history_max_bytes));
   const auto on_accept = [this](tcp::socket socket, std::string peer) {
     this->on_accept(std::move(socket), std::move(peer));
   };

@@ -14,6 +14,8 @@ class EncodedFrame {
   explicit EncodedFrame(std::string bytes) : bytes_(std::move(bytes)) {}
   const std::string& bytes() const { return bytes_; }
   std::size_t size() const { return bytes_.size(); }
+  // The body's length: what follows the header line.
+  std::size_t body_size() const { return bytes_.size() - (bytes_.find('\n') + 1); }
 
  private:
   friend class SendQueue;

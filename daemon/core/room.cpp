@@ -75,17 +75,27 @@ void Room::preload(std::span<const Message> messages) {
 }
 
 void Room::remember(const Frame& frame) {
-  if (limits_.history_messages == 0) return;
+  if (limits_.history_messages == 0 || frame->size() > limits_.history_bytes) return;
   history_.push_back(frame);
+  history_bytes_ += frame->size();
   trim_history();
 }
 
 void Room::trim_history() {
-  while (history_.size() > limits_.history_messages) history_.pop_front();
+  while (history_.size() > limits_.history_messages || history_bytes_ > limits_.history_bytes) {
+    history_bytes_ -= history_.front()->size();
+    history_.pop_front();
+  }
 }
 
 void Room::set_limits(RoomLimits limits) {
   limits_ = limits;
+  // A lower message limit: what clients would now refuse is not replayed to them.
+  std::erase_if(history_, [&](const Frame& f) {
+    const bool drop = f->body_size() > limits_.max_body_bytes;
+    if (drop) history_bytes_ -= f->size();
+    return drop;
+  });
   trim_history();
 }
 

@@ -14,8 +14,10 @@
 namespace tcpchat {
 
 struct RoomLimits {
-  std::size_t history_messages = 0;     // how many recent frames a joining member is replayed
-  std::size_t replay_budget_bytes = 0;  // and at most how many bytes of them
+  std::size_t history_messages = 0;     // how many recent frames the history keeps
+  std::size_t history_bytes = 0;        // and at most how many bytes of them
+  std::size_t replay_budget_bytes = 0;  // at most this much of it is replayed to a joiner
+  std::size_t max_body_bytes = 0;       // frames with a longer body are not kept
 };
 
 // Who hears what: the members, the history ring and the broadcast of each accepted message, in
@@ -43,6 +45,7 @@ class Room {
 
   std::uint64_t messages() const { return messages_; }
   std::size_t history_size() const { return history_.size(); }
+  std::size_t history_bytes() const { return history_bytes_; }
 
  private:
   void remember(const Frame& frame);
@@ -53,6 +56,7 @@ class Room {
   std::vector<Member*> members_;  // null where a member left during a broadcast
   std::size_t holes_ = 0;
   std::deque<Frame> history_;
+  std::size_t history_bytes_ = 0;
   std::uint64_t messages_ = 0;
   bool broadcasting_ = false;
 };

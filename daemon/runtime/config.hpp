@@ -30,6 +30,7 @@ struct Config {
   std::size_t burst = 0;     // 0: one second's worth of rate_limit
 
   std::size_t history = 0;
+  std::size_t history_max_bytes = 4u << 20;
   std::string history_file;  // empty: none
   FsyncPolicy history_fsync = FsyncPolicy::interval;
   std::size_t history_file_max_bytes = 64u << 20;

@@ -169,6 +169,8 @@ constexpr std::size_t least_message_bytes = 64;
 // A queue bound must hold a few ordinary frames, or every client would be dropped.
 constexpr std::size_t least_queue_bytes = 64 * 1024;
 constexpr std::string_view why_least_queue = "; a smaller bound drops clients that read normally";
+// The history must hold at least one frame of a useful size.
+constexpr std::size_t least_history_bytes = 64 * 1024;
 // The write and frame deadlines are the slow-consumer and slowloris defences: never off.
 constexpr Duration least_deadline{10};
 constexpr std::string_view why_least_deadline =
@@ -189,7 +191,8 @@ std::vector<OptionSpec> make_table() {
               "most clients connected at once; the next one gets a ServerFull frame", R::live},
              &Config::max_clients, Count<std::size_t>{1, most_clients}));
   t.push_back(single({"max-message-bytes", "BYTES", "largest frame body accepted", R::live},
-                     &Config::max_message_bytes, Bytes{.min = least_message_bytes, .plain = true, .why_min = {}}));
+                     &Config::max_message_bytes,
+                     Bytes{.min = least_message_bytes, .plain = true, .why_min = {}}));
   t.push_back(
       single({"max-queue-bytes", "BYTES",
               "unsent bytes allowed per client before it is dropped as a slow consumer", R::live},
@@ -224,6 +227,11 @@ std::vector<OptionSpec> make_table() {
                      &Config::burst, Count<std::size_t>{0, most_per_second}));
   t.push_back(single({"history", "N", "messages replayed to each new client", R::live, "0", "none"},
                      &Config::history, Count<std::size_t>{0, most_messages}));
+  t.push_back(
+      single({"history-max-bytes", "BYTES",
+              "most bytes of frames the history keeps in memory; the oldest go first", R::live},
+             &Config::history_max_bytes,
+             Bytes{.min = least_history_bytes, .plain = false, .why_min = {}}));
   t.push_back(single({"history-file", "PATH",
                       "append every accepted message to PATH as a JSON line and reload the "
                       "history from it at start",

@@ -4,10 +4,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
+#include <iterator>
 
 #include "runtime/log.hpp"
 #include "tcpchat/body_parser.hpp"
@@ -21,12 +21,62 @@ std::string errno_text() {
   return std::strerror(errno);
 }
 
-std::string read_whole(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return {};
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
+// Files are read backwards in blocks of this size: start-up reads what it keeps, not the file.
+constexpr std::size_t tail_block_bytes = 64 * 1024;
+
+// The end of the file at `fd` (of `size` bytes), read backwards in blocks until it holds more
+// than `lines` newlines, more than `budget_bytes`, or the whole file; it starts at a line
+// boundary unless the budget cut it off.
+std::string read_tail(int fd, std::size_t size, std::size_t lines, std::size_t budget_bytes) {
+  std::vector<std::string> blocks;  // newest first
+  std::size_t pos = size, newlines = 0, bytes = 0;
+  while (pos > 0 && newlines <= lines && bytes <= budget_bytes) {
+    const std::size_t n = std::min(tail_block_bytes, pos);
+    std::string block(n, '\0');
+    const ssize_t got = ::pread(fd, block.data(), n, static_cast<off_t>(pos - n));
+    if (got != static_cast<ssize_t>(n)) break;
+    pos -= n;
+    bytes += n;
+    newlines += static_cast<std::size_t>(std::count(block.begin(), block.end(), '\n'));
+    blocks.push_back(std::move(block));
+  }
+  std::string text;
+  text.reserve(bytes);
+  for (auto it = blocks.rbegin(); it != blocks.rend(); ++it) text += *it;
+  // Unless the file's start was reached, the first line is only the end of one.
+  if (pos > 0) text.erase(0, std::min(text.size(), text.find('\n') + 1));
+  return text;
+}
+
+// The last `count` lines (at most about `budget_bytes` of them) of the file at `path`.
+std::string tail_of(const std::string& path, std::size_t count, std::size_t budget_bytes) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return {};
+  struct stat st {};
+  std::string text;
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+    text = read_tail(fd, static_cast<std::size_t>(st.st_size), count, budget_bytes);
+  }
+  ::close(fd);
+  return text;
+}
+
+// Where the last complete line of the file at `fd` ends (0 when there is none), reading back
+// from its end only as far as that line.
+std::size_t end_of_last_line(int fd, std::size_t size) {
+  std::size_t pos = size;
+  std::string block;
+  while (pos > 0) {
+    const std::size_t n = std::min(tail_block_bytes, pos);
+    block.resize(n);
+    if (::pread(fd, block.data(), n, static_cast<off_t>(pos - n)) != static_cast<ssize_t>(n)) {
+      return size;  // cannot tell: cut nothing
+    }
+    pos -= n;
+    const auto newline = block.rfind('\n');
+    if (newline != std::string::npos) return pos + newline + 1;
+  }
+  return 0;
 }
 
 // Appends the messages of `text` (complete lines only) to `out`, counting lines that fail.
@@ -61,7 +111,8 @@ HistoryFile::~HistoryFile() {
 }
 
 void HistoryFile::open_or_throw() {
-  const int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  // Read and write: the torn-line repair reads the end of the file back.
+  const int fd = ::open(path_.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (fd < 0) throw std::runtime_error("cannot open history file " + path_ + ": " + errno_text());
   struct stat st {};
   ::fstat(fd, &st);
@@ -69,29 +120,33 @@ void HistoryFile::open_or_throw() {
   size_ = regular_ ? static_cast<std::size_t>(st.st_size) : 0;
   if (regular_ && size_ > 0) {
     // A crash can leave a partial last line; cut it so the next append starts a clean line.
-    const std::string text = read_whole(path_);
-    const auto last_newline = text.rfind('\n');
-    const std::size_t keep = last_newline == std::string::npos ? 0 : last_newline + 1;
-    if (keep < text.size()) {
+    const std::size_t keep = end_of_last_line(fd, size_);
+    if (keep < size_) {
       if (::ftruncate(fd, static_cast<off_t>(keep)) != 0) {
         const std::string why = errno_text();
         ::close(fd);
         throw std::runtime_error("cannot repair history file " + path_ + ": " + why);
       }
       log::warning("history file " + path_ + ": dropped a torn last line of " +
-                   std::to_string(text.size() - keep) + " bytes (left by a crash)");
+                   std::to_string(size_ - keep) + " bytes (left by a crash)");
       size_ = keep;
     }
   }
   fd_ = fd;
 }
 
-std::vector<Message> HistoryFile::load_tail(std::size_t count, std::size_t max_body_bytes) const {
+std::vector<Message> HistoryFile::load_tail(std::size_t count, std::size_t max_body_bytes,
+                                            std::size_t budget_bytes) const {
   std::vector<Message> out;
   if (count == 0 || !regular_) return out;
   std::size_t bad = 0;
-  parse_lines(read_whole(path_ + ".1"), out, bad);
-  parse_lines(read_whole(path_), out, bad);
+  parse_lines(tail_of(path_, count, budget_bytes), out, bad);
+  if (out.size() < count) {
+    std::vector<Message> older;
+    parse_lines(tail_of(path_ + ".1", count - out.size(), budget_bytes), older, bad);
+    out.insert(out.begin(), std::make_move_iterator(older.begin()),
+               std::make_move_iterator(older.end()));
+  }
   if (bad > 0) {
     log::warning("history file " + path_ + ": skipped " + std::to_string(bad) +
                  " line(s) that are not messages");

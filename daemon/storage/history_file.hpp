@@ -25,8 +25,10 @@ class HistoryFile final : public Journal {
   HistoryFile& operator=(const HistoryFile&) = delete;
 
   // The last `count` messages recorded in PATH.1 and PATH, oldest first, leaving out those the
-  // daemon could not send: longer than `max_body_bytes` once encoded.
-  std::vector<Message> load_tail(std::size_t count, std::size_t max_body_bytes) const;
+  // daemon could not send: longer than `max_body_bytes` once encoded. Reads the files backwards
+  // and stops after about `budget_bytes` of lines, so start-up does not grow with their size.
+  std::vector<Message> load_tail(std::size_t count, std::size_t max_body_bytes,
+                                 std::size_t budget_bytes) const;
 
   // Journal: appends one line per message, in one write(2).
   std::optional<std::string> record(std::span<const Message> messages) override;

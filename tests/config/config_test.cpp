@@ -28,6 +28,7 @@ const std::map<std::string, std::vector<std::string>> examples = {
     {"rate-limit", {"25"}},
     {"burst", {"40"}},
     {"history", {"100"}},
+    {"history-max-bytes", {"2MiB"}},
     {"history-file", {"/var/lib/tcpchat/history.jsonl"}},
     {"history-fsync", {"always"}},
     {"history-file-max-bytes", {"1000"}},

@@ -10,7 +10,15 @@ using tcpchat::test::RecordingMember;
 
 namespace {
 
-constexpr RoomLimits no_history{.history_messages = 0, .replay_budget_bytes = 0};
+constexpr RoomLimits no_history{};
+
+// A history of `messages` frames with byte bounds that do not get in the way.
+constexpr RoomLimits history_of(std::size_t messages, std::size_t replay_budget_bytes = 1 << 20) {
+  return {.history_messages = messages,
+          .history_bytes = 1 << 20,
+          .replay_budget_bytes = replay_budget_bytes,
+          .max_body_bytes = 1 << 20};
+}
 
 Frame publish(Room& room, std::uint64_t seq, const Message& m) {
   return room.publish({seq, m, nullptr});
@@ -105,7 +113,7 @@ TEST_CASE("members leaving during a broadcast: the rest hear it exactly once", "
 }
 
 TEST_CASE("a member joining during a broadcast hears it once, through the history", "[room]") {
-  Room room({.history_messages = 10, .replay_budget_bytes = 1 << 20});
+  Room room(history_of(10));
   RecordingMember first, late;
   room.join(first);
   first.on_deliver = [&] {
@@ -133,7 +141,7 @@ TEST_CASE("a member joining during a broadcast without history misses only that 
 }
 
 TEST_CASE("a joining member is replayed the newest history, oldest first", "[room]") {
-  Room room({.history_messages = 3, .replay_budget_bytes = 1 << 20});
+  Room room(history_of(3));
   for (std::uint64_t i = 1; i <= 5; ++i) publish(room, i, message(std::to_string(i)));
   CHECK(room.history_size() == 3);
   RecordingMember late;
@@ -144,7 +152,7 @@ TEST_CASE("a joining member is replayed the newest history, oldest first", "[roo
 
 TEST_CASE("the history replay stays within its byte budget, newest kept", "[room]") {
   const std::size_t one = encode(message("aaaa")).size();
-  Room room({.history_messages = 10, .replay_budget_bytes = 2 * one + one / 2});
+  Room room(history_of(10, 2 * one + one / 2));
   for (const char* text : {"aaaa", "bbbb", "cccc", "dddd"}) publish(room, 1, message(text));
   RecordingMember late;
   room.join(late);
@@ -152,7 +160,7 @@ TEST_CASE("the history replay stays within its byte budget, newest kept", "[room
 }
 
 TEST_CASE("a frame larger than the replay budget is not replayed", "[room]") {
-  Room room({.history_messages = 10, .replay_budget_bytes = 10});
+  Room room(history_of(10, 10));
   publish(room, 1, message("more than ten bytes"));
   RecordingMember late;
   room.join(late);
@@ -160,7 +168,7 @@ TEST_CASE("a frame larger than the replay budget is not replayed", "[room]") {
 }
 
 TEST_CASE("preloaded messages are replayed but delivered to nobody", "[room]") {
-  Room room({.history_messages = 2, .replay_budget_bytes = 1 << 20});
+  Room room(history_of(2));
   RecordingMember present;
   room.join(present);
   const std::vector<Message> old{message("old 1"), message("old 2"), message("old 3")};
@@ -173,9 +181,9 @@ TEST_CASE("preloaded messages are replayed but delivered to nobody", "[room]") {
 }
 
 TEST_CASE("lowering the history limit trims the ring at once", "[room]") {
-  Room room({.history_messages = 5, .replay_budget_bytes = 1 << 20});
+  Room room(history_of(5));
   for (std::uint64_t i = 1; i <= 5; ++i) publish(room, i, message(std::to_string(i)));
-  room.set_limits({.history_messages = 2, .replay_budget_bytes = 1 << 20});
+  room.set_limits(history_of(2));
   CHECK(room.history_size() == 2);
   room.set_limits(no_history);
   CHECK(room.history_size() == 0);
@@ -191,4 +199,45 @@ TEST_CASE("joining twice does not deliver twice", "[room]") {
   CHECK(room.size() == 1);
   publish(room, 1, message("once"));
   CHECK(m.frames.size() == 1);
+}
+
+TEST_CASE("the history is bounded in bytes too, the oldest frames going first", "[room]") {
+  const std::size_t one = encode(message("aaaa")).size();
+  RoomLimits limits = history_of(100);
+  limits.history_bytes = 3 * one;
+  Room room(limits);
+  for (const char* text : {"aaaa", "bbbb", "cccc", "dddd", "eeee"}) publish(room, 1, message(text));
+  CHECK(room.history_size() == 3);
+  CHECK(room.history_bytes() == 3 * one);
+  RecordingMember late;
+  room.join(late);
+  CHECK(late.texts() ==
+        std::vector{encode(message("cccc")), encode(message("dddd")), encode(message("eeee"))});
+  limits.history_bytes = one;  // a reload lowers it
+  room.set_limits(limits);
+  CHECK(room.history_size() == 1);
+  CHECK(room.history_bytes() == one);
+}
+
+TEST_CASE("a frame larger than the whole history bound is not kept", "[room]") {
+  RoomLimits limits = history_of(100);
+  limits.history_bytes = 50;
+  Room room(limits);
+  publish(room, 1, message(std::string(100, 'x')));
+  CHECK(room.history_size() == 0);
+  CHECK(room.history_bytes() == 0);
+}
+
+TEST_CASE("lowering the message limit drops the longer frames from the history", "[room]") {
+  Room room(history_of(10));
+  const Message big = message(std::string(500, 'b')), small = message("s");
+  publish(room, 1, big);
+  publish(room, 2, small);
+  RoomLimits lower = history_of(10);
+  lower.max_body_bytes = encoded_body_size(big) - 1;
+  room.set_limits(lower);
+  RecordingMember late;
+  room.join(late);
+  CHECK(late.texts() == std::vector{encode(small)});
+  CHECK(room.history_bytes() == encode(small).size());
 }

@@ -163,7 +163,7 @@ TEST_CASE("sequenced messages reach every room member in the one order", "[seque
     void on_sequenced(const Sequenced& s) override { room.publish(s); }
     Room& room;
   };
-  Room room({.history_messages = 0, .replay_budget_bytes = 0});
+  Room room(RoomLimits{});
   RoomSink sink(room);
   LocalSequencer sequencer(sink, nullptr);
   RecordingMember a, b;

@@ -212,3 +212,60 @@ TEST_CASE("a 1 MiB message reaches 2,000 reading clients with the default limits
   CHECK(done == peers.size());
   CHECK_FALSE(contains(daemon.log(), "dropping client"));
 }
+
+TEST_CASE("the history keeps at most --history-max-bytes, however many messages it may keep",
+          "[hardening]") {
+  // A replay budget (half the queue bound) far above the history bound, so only the latter cuts.
+  Daemon daemon({"--history", "300", "--max-queue-bytes", "64MiB", "--quiet"});
+  Peer sender(daemon.port());
+  const Message m{"h", "", std::string(100'000, 'h'), "d"};
+  for (int i = 0; i < 300; ++i) {
+    sender.send_message(m);
+    REQUIRE(sender.read_message() == m);
+  }
+  Peer late(daemon.port());
+  const std::size_t fit = (4u << 20) / tcpchat::encode(m).size();  // the default 4 MiB
+  CHECK(late.read_messages(fit).size() == fit);
+  CHECK(late.nothing_within(300ms));
+}
+
+TEST_CASE("a SIGHUP lowering max-message-bytes trims the history to match", "[hardening]") {
+  TempDir dir;
+  const auto config = (dir.path() / "tcpchatd.conf").string();
+  std::ofstream(config) << "history = 10\nquiet = true\n";
+  Daemon daemon({"--config", config});
+  Peer sender(daemon.port());
+  const Message big{"b", "", std::string(5000, 'b'), "d"}, small{"s", "", "small", "d"};
+  for (const auto& m : {big, small}) {
+    sender.send_message(m);
+    REQUIRE(sender.read_message() == m);
+  }
+  std::ofstream(config) << "history = 10\nquiet = true\nmax-message-bytes = 1000\n";
+  daemon.process().signal(SIGHUP);
+  REQUIRE(daemon.wait_log("changed: max-message-bytes 1048576 -> 1000"));
+  Peer late(daemon.port());
+  CHECK(late.read_message() == small);
+  CHECK(late.nothing_within(300ms));
+}
+
+TEST_CASE("start-up reads only the tail of a large history file", "[hardening]") {
+  TempDir dir;
+  const auto file = (dir.path() / "h.jsonl").string();
+  {
+    std::ofstream out(file);
+    const std::string line = tcpchat::format_json({"old", "", std::string(1000, 'o'), "d"}) + "\n";
+    for (std::size_t written = 0; written < (64u << 20); written += line.size()) out << line;
+    out << tcpchat::format_json({"new", "", "the newest", "d"}) << "\n";
+  }
+  Daemon daemon({"--history", "100", "--history-file", file, "--history-file-max-bytes", "0"});
+  const std::string io =
+      tcpchat::test::read_text_file("/proc/" + std::to_string(daemon.process().pid()) + "/io");
+  const auto at = io.find("rchar: ");
+  REQUIRE(at != std::string::npos);
+  const std::size_t rchar = std::stoull(io.substr(at + 7));
+  CHECK(rchar < (8u << 20));
+  Peer late(daemon.port());
+  const auto replay = late.read_messages(100);
+  REQUIRE(replay.size() == 100);
+  CHECK(replay.back().message == "the newest");
+}
