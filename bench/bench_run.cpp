@@ -349,10 +349,17 @@ void BenchRun::on_message(Connection& c, Message&& m, Clock::time_point at) {
                 "message with this run's marker that cannot be read");
       return;
     case TextKind::foreign:
-      if (m.client_name == server_name) {
+      if (m.client_name == server_name && ends_connection(m.subject)) {
         if (server_frames_++ == 0) {
           halt("connection #" + std::to_string(c.index) + " received an @SERVER frame (" +
                m.subject + "): " + m.message);
+        }
+      } else if (m.client_name == server_name) {
+        // A refused message (StorageError) is not delivered: the run fails, but goes on, as the
+        // daemon keeps the connection. Other notices change nothing.
+        if (m.subject == server_subject::storage_error && refused_++ == 0) {
+          problem("connection #" + std::to_string(c.index) + " had a message refused (" +
+                  m.subject + "): " + m.message);
         }
       } else {
         ++foreign_;

@@ -71,6 +71,7 @@ class BenchRun {
   std::uint64_t malformed_ = 0;
   std::uint64_t foreign_ = 0;
   std::uint64_t server_frames_ = 0;
+  std::uint64_t refused_ = 0;  // StorageError frames: messages the daemon did not deliver
   std::string phase_;
   std::vector<std::string> problems_;
   bool halted_ = false;

@@ -33,6 +33,10 @@ std::string one_line(std::string text) {
 
 }  // namespace
 
+std::string notice_text(const Message& m) {
+  return "the server reported " + one_line(m.subject) + ": " + one_line(m.message);
+}
+
 Connection::Connection(asio::any_io_executor executor, std::string host, std::uint16_t port,
                        Limits limits, Handlers handlers)
     : resolver_(executor),
@@ -140,11 +144,14 @@ void Connection::on_read(const error_code& ec, std::size_t n) {
       return fail(ExitStatus::server_error, "the server sent a malformed frame: " + error->reason);
     }
     const auto& m = std::get<Message>(*result);
-    if (m.client_name == server_name) {
-      return fail(ExitStatus::server_error,
-                  "the server reported " + one_line(m.subject) + ": " + one_line(m.message));
+    if (m.client_name == server_name && ends_connection(m.subject)) {
+      return fail(ExitStatus::server_error, notice_text(m));
     }
-    handlers_.on_message(m);
+    if (m.client_name == server_name) {
+      handlers_.on_notice(m);
+    } else {
+      handlers_.on_message(m);
+    }
     if (attempt != attempt_) return;  // the handler closed the connection
   }
   do_read();

@@ -18,11 +18,16 @@
 
 namespace tcpchat::client {
 
+// "the server reported StorageError: ...", made safe for one line of stderr.
+std::string notice_text(const Message& m);
+
 class Connection {
  public:
   struct Handlers {
     std::function<void()> on_connected;
     std::function<void(const Message&)> on_message;
+    // An @SERVER frame after which the connection stays open (StorageError, notices).
+    std::function<void(const Message&)> on_notice;
     // Called once per connect() when it fails or the connection ends: 68 (host not found), 69
     // (cannot connect), 74 (lost), 76 (an @SERVER frame or a malformed one). The connection is
     // closed by then; the sentence says what happened, not what tcpchat does about it.

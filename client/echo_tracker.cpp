@@ -14,9 +14,14 @@ void EchoTracker::sent(Message m, std::size_t frame_bytes) {
 
 bool EchoTracker::confirm(const Message& received) {
   if (pending_.empty() || !(pending_.front().message == received)) return false;
+  refuse_oldest();
+  return true;
+}
+
+void EchoTracker::refuse_oldest() {
+  if (pending_.empty()) return;
   pending_bytes_ -= pending_.front().frame_bytes;
   pending_.pop_front();
-  return true;
 }
 
 std::string with_unconfirmed(std::string sentence, const EchoTracker& echoes) {

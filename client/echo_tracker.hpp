@@ -20,6 +20,8 @@ class EchoTracker {
   void sent(Message m, std::size_t frame_bytes);
   // True when `received` is the echo of the oldest unconfirmed message.
   bool confirm(const Message& received);
+  // The server refused the oldest unconfirmed message: no echo will come for it.
+  void refuse_oldest();
 
   std::size_t sent_count() const { return sent_count_; }
   std::size_t unconfirmed() const { return pending_.size(); }

@@ -8,6 +8,7 @@
 #include "input.hpp"
 #include "signals.hpp"
 #include "tcpchat/format.hpp"
+#include "tcpchat/wire.hpp"
 
 namespace tcpchat::client {
 namespace {
@@ -27,6 +28,7 @@ InteractiveMode::InteractiveMode(boost::asio::io_context& io, Options options, O
                   Limits{.max_body_bytes = options_.max_message_bytes},
                   {.on_connected = [this] { on_connected(); },
                    .on_message = [this](const Message& m) { on_message(m); },
+                   .on_notice = [this](const Message& m) { on_notice(m); },
                    .on_failed =
                        [this](Outcome o) {
                          o.sentence = with_unconfirmed(std::move(o.sentence), echoes_);
@@ -83,6 +85,12 @@ void InteractiveMode::on_message(const Message& m) {
     return finish({ExitStatus::connection_lost,
                    std::string("cannot write to the terminal: ") + std::strerror(error)});
   }
+  check_done();
+}
+
+void InteractiveMode::on_notice(const Message& m) {
+  terminal_.print_above(notice_text(m) + "\n");
+  if (m.subject == server_subject::storage_error) echoes_.refuse_oldest();
   check_done();
 }
 

@@ -28,6 +28,9 @@ class InteractiveMode {
   void on_signal(int signo);
   void on_connected();
   void on_message(const Message& m);
+  // An @SERVER frame after which the connection stays open; a StorageError refuses our oldest
+  // message still waiting for its echo.
+  void on_notice(const Message& m);
   void on_line(std::string line);
   void run_command(std::string_view line);
   void send_text(std::string text);

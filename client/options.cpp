@@ -275,15 +275,16 @@ names as keys ("port = 9999").
 Exit status (each with one sentence on stderr):
   0   success (also on SIGTERM, and when stdout is a closed pipe)
   64  usage: a bad option, value or config file
-  65  an input line could not be sent (the others were)
+  65  an input line could not be sent, or the server refused a message (StorageError);
+      the others were
   68  the host name was not found
   69  cannot connect (is tcpchatd running?)
   70  internal error
   74  the connection was lost (with how many sent messages were not confirmed), or stdin or
       stdout failed
   75  --timeout expired with messages unconfirmed (or, with --listen --count, not received)
-  76  the server sent an @SERVER error (InvalidRequestError, ServerFull, StorageError) or a
-      malformed frame
+  76  the server sent an @SERVER error that ends the connection (InvalidRequestError,
+      ServerFull) or a malformed frame
   130 interrupted by SIGINT
 
 See docs/client.md for the details.

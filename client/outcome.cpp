@@ -33,8 +33,7 @@ std::string seconds_text(std::chrono::milliseconds duration) {
   std::string text = std::to_string(duration.count() / 1000);
   if (const auto millis = duration.count() % 1000; millis != 0) {
     std::string fraction = std::to_string(1000 + millis).substr(1);
-    while (fraction.back() == '0')
-      fraction.pop_back();
+    while (fraction.back() == '0') fraction.pop_back();
     text += '.' + fraction;
   }
   return text + " s";

@@ -16,8 +16,7 @@ constexpr std::string_view reset = "\x1b[0m";
 
 std::string_view color_of(const std::string& name) {
   std::size_t h = 2166136261u;  // FNV-1a: stable across runs, unlike std::hash
-  for (const char c : name)
-    h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
+  for (const char c : name) h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
   return palette[h % palette.size()];
 }
 

@@ -9,6 +9,7 @@
 
 #include "signals.hpp"
 #include "tcpchat/format.hpp"
+#include "tcpchat/wire.hpp"
 
 namespace tcpchat::client {
 namespace {
@@ -27,6 +28,7 @@ PipeMode::PipeMode(boost::asio::io_context& io, const Options& options, Output o
                   Limits{.max_body_bytes = options.max_message_bytes},
                   {.on_connected = [this] { on_connected(); },
                    .on_message = [this](const Message& m) { on_message(m); },
+                   .on_notice = [this](const Message& m) { on_notice(m); },
                    .on_failed = [this](Outcome o) { on_failed(std::move(o)); }}),
       stdin_(io.get_executor()),
       signals_(io, SIGINT, SIGTERM, SIGHUP),
@@ -86,6 +88,17 @@ void PipeMode::on_message(const Message& m) {
   }
 }
 
+void PipeMode::on_notice(const Message& m) {
+  say(notice_text(m));
+  if (m.subject != server_subject::storage_error || !sending() || echoes_.unconfirmed() == 0) {
+    return;
+  }
+  echoes_.refuse_oldest();
+  ++refused_;
+  do_read_stdin();
+  check_done();
+}
+
 void PipeMode::on_failed(Outcome outcome) {
   const bool retry = options_.reconnect && (outcome.status == ExitStatus::unavailable ||
                                             outcome.status == ExitStatus::connection_lost);
@@ -123,8 +136,7 @@ void PipeMode::on_stdin(std::string_view chunk, int error) {
   } else {
     std::vector<LineSplitter::Line> complete;
     lines_.feed(chunk, complete);
-    for (const auto& line : complete)
-      take_line(line);
+    for (const auto& line : complete) take_line(line);
   }
   do_read_stdin();
 }
@@ -228,6 +240,12 @@ void PipeMode::on_timeout() {
 void PipeMode::check_done() {
   if (!sending() || !input_ended_ || echoes_.unconfirmed() > 0) return;
   if (!input_problem_.empty()) return finish({ExitStatus::bad_input, input_problem_});
+  if (refused_ > 0) {
+    return finish({ExitStatus::bad_input,
+                   std::to_string(refused_) + " of " +
+                       count_of(echoes_.sent_count(), "sent message was", "sent messages were") +
+                       " not delivered: the server could not record them"});
+  }
   if (lines_not_sent_ > 0) {
     return finish({ExitStatus::bad_input,
                    std::to_string(lines_not_sent_) + " of " +

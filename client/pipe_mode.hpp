@@ -29,6 +29,9 @@ class PipeMode {
   void on_signal(int signo);
   void on_connected();
   void on_message(const Message& m);
+  // An @SERVER frame after which the connection stays open; a StorageError refuses our oldest
+  // message still waiting for its echo.
+  void on_notice(const Message& m);
   void on_failed(Outcome outcome);
   void do_reconnect(const std::string& why);
   void do_read_stdin();
@@ -61,6 +64,7 @@ class PipeMode {
   std::uint64_t lines_not_sent_ = 0;
   std::string input_problem_;  // --input whole / --send: why it was not sent
   std::uint64_t received_ = 0;
+  std::uint64_t refused_ = 0;   // sent, then refused by the server (StorageError)
   bool was_connected_ = false;  // to say "reconnected" rather than "connected" after retries
   bool input_ended_ = false;
   bool stdout_closed_ = false;

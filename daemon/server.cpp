@@ -7,6 +7,7 @@
 #include "runtime/exit_codes.hpp"
 #include "runtime/log.hpp"
 #include "tcpchat/format.hpp"
+#include "tcpchat/wire.hpp"
 
 namespace tcpchat {
 namespace asio = boost::asio;
@@ -113,8 +114,9 @@ void Server::on_accept(tcp::socket socket, std::string peer) {
   if (room_.size() >= config_.max_clients) {
     log::warning("client limit reached (" + std::to_string(config_.max_clients) +
                  " clients, --max-clients): refusing " + session->peer());
-    session->reject("ServerFull", "the server already has " + std::to_string(config_.max_clients) +
-                                      " clients connected; try again later");
+    session->reject(server_subject::server_full, "the server already has " +
+                                                     std::to_string(config_.max_clients) +
+                                                     " clients connected; try again later");
     return;
   }
   log::debug("client " + session->peer() + " connected");

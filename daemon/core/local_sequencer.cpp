@@ -1,5 +1,7 @@
 #include "core/local_sequencer.hpp"
 
+#include "tcpchat/wire.hpp"
+
 namespace tcpchat {
 
 void LocalSequencer::submit(const std::shared_ptr<Origin>& origin,
@@ -8,7 +10,7 @@ void LocalSequencer::submit(const std::shared_ptr<Origin>& origin,
   if (journal_) {
     if (auto error = journal_->record(messages)) {
       if (origin) {
-        origin->refused(messages, {"StorageError",
+        origin->refused(messages, {std::string(server_subject::storage_error),
                                    "the server could not record your message, so it was not "
                                    "delivered; try again later",
                                    std::move(*error)});

@@ -11,6 +11,7 @@
 #include "net/server_frame.hpp"
 #include "runtime/log.hpp"
 #include "runtime/units.hpp"
+#include "tcpchat/wire.hpp"
 
 namespace tcpchat {
 namespace asio = boost::asio;
@@ -152,7 +153,7 @@ void Session::process_input() {
     // Messages that came before the bad frame are valid and keep their place in the order.
     submit(batch);
     log::warning("invalid request from " + peer_ + ": " + refusal);
-    return reject("InvalidRequestError", refusal);
+    return reject(server_subject::invalid_request, refusal);
   }
   submit(batch);
   count_input();
@@ -366,7 +367,7 @@ void Session::check_deadlines(SteadyTime now) {
     const std::string reason = "the frame was not completed within " +
                                format_duration(config.frame_timeout) + " of its first byte";
     log::warning("invalid request from " + peer_ + ": " + reason + " (--frame-timeout)");
-    return reject("InvalidRequestError", reason);
+    return reject(server_subject::invalid_request, reason);
   }
   if (config.idle_timeout.count() > 0 && now - last_read_ > config.idle_timeout) {
     log::info("closing " + peer_ + ": nothing received for " +

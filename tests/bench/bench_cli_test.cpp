@@ -176,3 +176,20 @@ TEST_CASE("--help documents every option") {
     CHECK(run.out.find(option) != std::string::npos);
   }
 }
+
+TEST_CASE("messages the daemon refuses with StorageError fail the run, which still ends") {
+  // The warm-up broadcast is refused too, so the run cannot start: it times out, saying why.
+  const Run run =
+      bench({"--spawn", "--daemon", daemon_path(), "--clients", "2", "--messages", "5", "--timeout",
+             "2", "--json", "--", "--quiet", "--history-file", "/dev/full"});
+  INFO(run.err);
+  CHECK(run.status != 0);
+  const auto r = result_of(run);
+  CHECK_FALSE(r.at("ok").as_bool());
+  bool said = false;
+  for (const auto& p : r.at("problems").as_array()) {
+    said = said || std::string(p.as_string()).find("refused (StorageError)") != std::string::npos;
+  }
+  CHECK(said);
+  CHECK(r.at("daemon_alive_after").as_bool());
+}

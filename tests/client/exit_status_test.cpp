@@ -105,6 +105,22 @@ TEST_CASE("exit 65: invalid JSON lines and too long whole input", "[e2e][exit]")
   }
 }
 
+TEST_CASE("exit 65: a message the server could not record is said and the client carries on",
+          "[e2e][exit]") {
+  // /dev/full refuses every write: each message comes back as a StorageError.
+  Daemon daemon(daemon_args({"--history-file", "/dev/full"}));
+  Process sender(client_argv({"--port", std::to_string(daemon.port())}), client_env());
+  sender.write_stdin("first\nsecond\n");
+  sender.close_stdin();
+  CHECK(sender.wait_exit() == 65);
+  CHECK(sender.stderr_text() ==
+        "tcpchat: the server reported StorageError: the server could not record your message, so "
+        "it was not delivered; try again later\n"
+        "tcpchat: the server reported StorageError: the server could not record your message, so "
+        "it was not delivered; try again later\n"
+        "tcpchat: 2 of 2 sent messages were not delivered: the server could not record them\n");
+}
+
 TEST_CASE("exit 68: a host name that is not found", "[e2e][exit]") {
   // A label over 63 bytes cannot exist in DNS: the resolver library refuses it without a query.
   const std::string host = std::string(70, 'a') + ".invalid";
