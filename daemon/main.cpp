@@ -15,27 +15,33 @@
 
 namespace {
 
-// Descriptors beyond the clients: listeners, the history file, stdio, the epoll and timer fds.
+// Descriptors beyond the sessions: listeners, the history file and its rotation, a reload's
+// config read, stdio, the epoll, signal and timer fds.
 constexpr rlim_t spare_descriptors = 64;
 
-// Raises the soft open-file limit so that --max-clients connections actually fit.
-void raise_file_limit(std::size_t max_clients) {
+// The sessions that fit under an open-file limit of `limit` with the spare descriptors kept.
+std::size_t session_budget(rlim_t limit) {
+  return limit > spare_descriptors ? static_cast<std::size_t>(limit - spare_descriptors) : 1;
+}
+
+// Raises the soft open-file limit so that --max-clients connections actually fit; returns how
+// many sessions may be open at once under the limit in force.
+std::size_t raise_file_limit(std::size_t max_clients) {
   rlimit limit{};
-  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return max_clients;
   const rlim_t wanted = static_cast<rlim_t>(max_clients) + spare_descriptors;
-  if (limit.rlim_cur >= wanted) return;
+  if (limit.rlim_cur >= wanted) return session_budget(limit.rlim_cur);
   const rlim_t before = limit.rlim_cur;
   limit.rlim_cur = std::min(wanted, limit.rlim_max);
   if (setrlimit(RLIMIT_NOFILE, &limit) != 0) limit.rlim_cur = before;
   if (limit.rlim_cur < wanted) {
-    tcpchat::log::warning(
-        "the open-file limit is " + std::to_string(limit.rlim_cur) + " (hard limit " +
-        std::to_string(limit.rlim_max) + "), so at most about " +
-        std::to_string(limit.rlim_cur > spare_descriptors ? limit.rlim_cur - spare_descriptors
-                                                          : 0) +
-        " clients fit, not --max-clients " + std::to_string(max_clients) +
-        "; raise it with `ulimit -n` or LimitNOFILE= in the service unit");
+    tcpchat::log::warning("the open-file limit is " + std::to_string(limit.rlim_cur) +
+                          " (hard limit " + std::to_string(limit.rlim_max) +
+                          "), so at most about " + std::to_string(session_budget(limit.rlim_cur)) +
+                          " clients fit, not --max-clients " + std::to_string(max_clients) +
+                          "; raise it with `ulimit -n` or LimitNOFILE= in the service unit");
   }
+  return session_budget(limit.rlim_cur);
 }
 
 // The signals the daemon handles on its loop. They stay blocked from the first line of main until
@@ -101,12 +107,14 @@ int run(int argc, char** argv) {
   log::init_from_environment();
   log::set_level(inv.config.log_level);
   std::signal(SIGPIPE, SIG_IGN);
-  raise_file_limit(inv.config.max_clients);
+  // A file-size limit makes a history write fail with EFBIG, a storage error, not a kill.
+  std::signal(SIGXFSZ, SIG_IGN);
+  const std::size_t budget = raise_file_limit(inv.config.max_clients);
 
   boost::asio::io_context io(1);
   std::optional<Server> server;
   try {
-    server.emplace(io, inv.config, args);
+    server.emplace(io, inv.config, args, budget);
     unblock_handled_signals();  // the server's signal_set takes them from here on
     server->start();
     io.run();

@@ -47,7 +47,8 @@ std::string joined(const std::vector<std::string>& items) {
 
 }  // namespace
 
-Server::Server(asio::io_context& io, Config config, std::vector<std::string> args)
+Server::Server(asio::io_context& io, Config config, std::vector<std::string> args,
+               std::size_t session_budget)
     : io_(io),
       config_(std::move(config)),
       args_(std::move(args)),
@@ -59,13 +60,15 @@ Server::Server(asio::io_context& io, Config config, std::vector<std::string> arg
       service_(io, [this] { return status(); }),
       signals_(io, SIGINT, SIGTERM, SIGHUP),
       fsync_timer_(io),
-      shutdown_timer_(io) {
+      shutdown_timer_(io),
+      session_budget_(session_budget) {
   if (history_file_ && config_.history > 0)
     room_.preload(history_file_->load_tail(config_.history, config_.max_message_bytes,
                                            config_.history_max_bytes));
   const auto on_accept = [this](tcp::socket socket, std::string peer) {
     this->on_accept(std::move(socket), std::move(peer));
   };
+  const auto capacity = [this] { return why_full(); };
   std::vector<tcp::acceptor> passed;
   try {
     passed = service_.passed_sockets();
@@ -77,13 +80,21 @@ Server::Server(asio::io_context& io, Config config, std::vector<std::string> arg
               " socket(s) passed by the service manager; --bind and --port are not used");
   }
   for (auto& acceptor : passed) {
-    listeners_.push_back(std::make_unique<Listener>(std::move(acceptor), on_accept));
+    listeners_.push_back(std::make_unique<Listener>(std::move(acceptor), on_accept, capacity));
   }
   if (!passed.empty()) return;
   for (const auto& address : config_.bind) {
     const tcp::endpoint endpoint(asio::ip::make_address(address), config_.port);
-    listeners_.push_back(std::make_unique<Listener>(open_acceptor(io_, endpoint), on_accept));
+    listeners_.push_back(
+        std::make_unique<Listener>(open_acceptor(io_, endpoint), on_accept, capacity));
   }
+}
+
+std::optional<std::string> Server::why_full() const {
+  if (hub_.live() < session_budget_) return std::nullopt;
+  return std::to_string(hub_.live()) + " open sessions fill the descriptor budget of " +
+         std::to_string(session_budget_) +
+         " (the open-file limit less the daemon's own files; raise the limit)";
 }
 
 std::string Server::status() const {

@@ -25,7 +25,10 @@ namespace tcpchat {
 class Server final : private OrderedSink {
  public:
   // Binds every address and opens the history file; throws ListenError / HistoryError.
-  Server(boost::asio::io_context& io, Config config, std::vector<std::string> args);
+  // `session_budget`: the most sessions open at once, whatever their state, so that the daemon's
+  // own descriptors always fit under the open-file limit.
+  Server(boost::asio::io_context& io, Config config, std::vector<std::string> args,
+         std::size_t session_budget);
 
   // Starts accepting and handling signals. io_context::run() returns once the server has
   // shut down (SIGINT/SIGTERM) and every session is gone.
@@ -43,6 +46,7 @@ class Server final : private OrderedSink {
   void arm_fsync();
   void arm_signals();
   std::string status() const;
+  std::optional<std::string> why_full() const;
 
   boost::asio::io_context& io_;
   Config config_;
@@ -57,6 +61,7 @@ class Server final : private OrderedSink {
   boost::asio::signal_set signals_;
   boost::asio::steady_timer fsync_timer_;
   boost::asio::steady_timer shutdown_timer_;
+  std::size_t session_budget_;
   bool stopping_ = false;
 };
 

@@ -74,10 +74,11 @@ tcp::acceptor open_acceptor(asio::io_context& io, const tcp::endpoint& endpoint)
                                                 " (is the address configured on this host?)");
 }
 
-Listener::Listener(tcp::acceptor acceptor, Handler on_accept)
+Listener::Listener(tcp::acceptor acceptor, Handler on_accept, Capacity capacity)
     : acceptor_(std::move(acceptor)),
       backoff_(acceptor_.get_executor()),
       handler_(std::move(on_accept)),
+      capacity_(std::move(capacity)),
       name_(endpoint_name(acceptor_.local_endpoint())) {}
 
 void Listener::start() {
@@ -91,6 +92,16 @@ void Listener::stop() {
 }
 
 void Listener::do_accept() {
+  // At the budget, wait as after EMFILE rather than accept into a descriptor the daemon needs
+  // for its own files (the history file, a reload's config read).
+  if (const auto full = capacity_()) {
+    if (!reported_) {
+      log::warning("not accepting on " + name_ + ": " + *full + "; retrying every " +
+                   std::to_string(accept_backoff.count()) + " ms");
+      reported_ = true;
+    }
+    return retry_later();
+  }
   acceptor_.async_accept([this](const boost::system::error_code& ec, tcp::socket socket) {
     on_accept(ec, std::move(socket));
   });
@@ -122,6 +133,10 @@ void Listener::on_accept(const boost::system::error_code& ec, tcp::socket socket
                " ms (raise the open-file limit or lower --max-clients)");
     reported_ = true;
   }
+  retry_later();
+}
+
+void Listener::retry_later() {
   backoff_.expires_after(accept_backoff);
   backoff_.async_wait([this](const boost::system::error_code& wait_ec) {
     if (!wait_ec) do_accept();

@@ -3,6 +3,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <functional>
+#include <optional>
 #include <string>
 
 namespace tcpchat {
@@ -15,7 +16,11 @@ class Listener {
   // Receives each accepted socket, already set up for a client, with the peer's name.
   using Handler = std::function<void(boost::asio::ip::tcp::socket, std::string peer)>;
 
-  Listener(boost::asio::ip::tcp::acceptor acceptor, Handler on_accept);
+  // Says why no connection may be accepted now (the daemon is at its descriptor budget), or
+  // nothing when one may.
+  using Capacity = std::function<std::optional<std::string>()>;
+
+  Listener(boost::asio::ip::tcp::acceptor acceptor, Handler on_accept, Capacity capacity);
   void start();
   void stop();
   // `ADDR:PORT`, IPv6 as `[ADDR]:PORT`.
@@ -27,9 +32,12 @@ class Listener {
 
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer backoff_;
+  void retry_later();
+
   Handler handler_;
+  Capacity capacity_;
   std::string name_;
-  bool reported_ = false;  // a resource error was logged and has not cleared yet
+  bool reported_ = false;  // a resource error or a full budget was logged and has not cleared
 };
 
 // Opens, binds and listens; throws ListenError with the exit status to end with.

@@ -269,3 +269,27 @@ TEST_CASE("start-up reads only the tail of a large history file", "[hardening]")
   REQUIRE(replay.size() == 100);
   CHECK(replay.back().message == "the newest");
 }
+
+TEST_CASE("a file-size limit makes the history file's writes fail, not the daemon", "[hardening]") {
+  TempDir dir;
+  tcpchat::test::ProcessOptions options;
+  options.wrapper = {"prlimit", "--fsize=4096"};
+  Daemon daemon({"--history-file", (dir.path() / "h.jsonl").string(), "--quiet"}, options);
+  Peer p(daemon.port());
+  const Message m{"a", "", std::string(1000, 'f'), "d"};
+  for (int i = 0; i < 3; ++i) {  // about 3 KiB: fits
+    p.send_message(m);
+    REQUIRE(p.read_message() == m);
+  }
+  p.send_message(m);
+  p.send_message(m);  // past 4 KiB: EFBIG, not SIGXFSZ
+  bool refused = false;
+  for (int i = 0; i < 2; ++i) {
+    const auto reply = p.read_message();
+    REQUIRE(reply);
+    refused = refused || reply->subject == "StorageError";
+  }
+  CHECK(refused);
+  CHECK(daemon.process().running());
+  CHECK(daemon.wait_log("File too large"));
+}

@@ -8,9 +8,9 @@
 #include "tcp_peer.hpp"
 
 using tcpchat::Message;
+using tcpchat::test::contains;
 using tcpchat::test::Daemon;
 using tcpchat::test::Peer;
-using tcpchat::test::contains;
 using tcpchat::test::Process;
 using tcpchat::test::run_daemon;
 using tcpchat::test::TempDir;
