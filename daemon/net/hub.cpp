@@ -95,6 +95,26 @@ void Hub::enforce_total_limit() {
   }
 }
 
+bool Hub::may_read(bool in_frame, std::size_t missing) {
+  const std::size_t limit = config_.max_total_input_bytes;
+  const std::size_t held = held_.input();
+  if (!in_frame || held + missing <= limit) {
+    if (input_full_reported_ && held < limit) {
+      input_full_reported_ = false;
+      log::info("unfinished frames hold " + std::to_string(held) + " bytes, under the limit of " +
+                std::to_string(limit) + " (--max-total-input-bytes) again");
+    }
+    return true;
+  }
+  if (!input_full_reported_) {
+    input_full_reported_ = true;
+    log::warning("unfinished frames of all clients hold " + std::to_string(held) +
+                 " bytes, the limit is " + std::to_string(limit) +
+                 " (--max-total-input-bytes): reading only from clients whose frame fits");
+  }
+  return false;
+}
+
 void Hub::drop(Session& session, const std::string& why) {
   if (!session.doom()) return;
   ++dropped_;
@@ -122,8 +142,13 @@ void Hub::arm_sweep() {
   });
 }
 
+void Hub::park(Session& session) {
+  parked_.push_back(session.shared_from_this());
+}
+
 void Hub::sweep() {
   tick();
+  for (auto& s : std::exchange(parked_, {})) s->unpark();
   // Deadlines may close sessions, which changes the list: walk a snapshot.
   for (auto& s : snapshot_live()) s->check_deadlines(now_);
 }
@@ -148,6 +173,7 @@ void Hub::finish_all(std::function<void()> done) {
 void Hub::close_all() {
   stopping_ = true;
   sweep_timer_.cancel();
+  parked_.clear();
   for (auto& s : snapshot_live()) s->close();
 }
 

@@ -63,6 +63,13 @@ class Hub {
   HeldBytes& held() { return held_; }
   const HeldBytes& held() const { return held_; }
 
+  // Whether a session may read now under --max-total-input-bytes: one without an unfinished
+  // frame may, and one whose frame still needs `missing` bytes may if they fit under the bound.
+  bool may_read(bool in_frame, std::size_t missing);
+  // Keeps `session` alive while it waits with no I/O of its own (over the input bound, or
+  // paused by the sequencer) and lets it try again at the next sweep.
+  void park(Session& session);
+
   // Shared scratch space, valid until the caller returns to the loop.
   std::span<char> read_buffer() { return read_buffer_; }
   std::span<iovec> iovecs() { return iovecs_; }
@@ -99,6 +106,7 @@ class Hub {
   std::size_t live_count_ = 0;
   FlushList to_flush_;
   std::vector<std::shared_ptr<Session>> to_drop_;
+  std::vector<std::shared_ptr<Session>> parked_;
   HeldBytes held_;
   std::uint64_t dropped_ = 0;
   boost::asio::steady_timer sweep_timer_;
@@ -108,6 +116,7 @@ class Hub {
   bool flush_posted_ = false;
   bool drop_posted_ = false;
   bool stopping_ = false;
+  bool input_full_reported_ = false;
   std::function<void()> on_empty_;
 };
 

@@ -99,7 +99,12 @@ void Session::on_readable(const boost::system::error_code& ec) {
     if (queue_.empty()) discard_input();
     return;
   }
-  if (state_ != State::open || throttled_ || paused_) return;
+  if (state_ != State::open || throttled_) return;
+  if (paused_) return context_.hub.park(*this);
+  if (!context_.hub.may_read(decoder_.in_frame(), decoder_.missing_bytes())) {
+    input_blocked_ = true;  // the frame's clock keeps running meanwhile
+    return context_.hub.park(*this);
+  }
 
   const auto buffer = context_.hub.read_buffer();
   const ssize_t n = ::recv(socket_.native_handle(), buffer.data(), buffer.size(), 0);
@@ -184,6 +189,11 @@ void Session::refused(std::span<const Message> messages, const Refusal& why) {
   log::error(why.detail + "; " + std::to_string(messages.size()) + " message(s) from " + peer_ +
              " not broadcast");
   for (std::size_t i = 0; i < messages.size(); ++i) deliver(server_frame(why.subject, why.text));
+}
+
+void Session::unpark() {
+  input_blocked_ = false;
+  if (state_ == State::open && !throttled_) wait_readable();  // on_readable decides again
 }
 
 void Session::pause_reading() {
@@ -340,6 +350,7 @@ void Session::close() {
   state_ = State::closed;
   leave_room();
   release_queue();
+  context_.hub.held().remove_input(std::exchange(input_bytes_, 0));
   if (timer_) timer_->cancel();
   boost::system::error_code ignored;
   socket_.shutdown(tcp::socket::shutdown_both, ignored);

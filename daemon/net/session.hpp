@@ -67,6 +67,8 @@ class Session final : public Member,
   // consumers, whose socket buffers would otherwise stay allocated until they read.
   void abort();
 
+  // Tries to read again after waiting parked at the Hub (see Hub::park).
+  void unpark();
   // Checks the frame, idle and write deadlines; called by the Hub's periodic sweep.
   void check_deadlines(SteadyTime now);
   void apply_limits(const Limits& limits);
@@ -121,9 +123,10 @@ class Session final : public Member,
   bool waiting_read_ = false;
   bool waiting_write_ = false;
   bool throttled_ = false;
-  bool paused_ = false;    // the sequencer asked us not to read for now
-  bool draining_ = false;  // our side is shut down; reading to the end before closing
-  bool doomed_ = false;    // the Hub decided to drop this session; it closes on the next turn
+  bool paused_ = false;         // the sequencer asked us not to read for now
+  bool input_blocked_ = false;  // over --max-total-input-bytes: parked until the next sweep
+  bool draining_ = false;       // our side is shut down; reading to the end before closing
+  bool doomed_ = false;         // the Hub decided to drop this session; it closes on the next turn
 };
 
 }  // namespace tcpchat

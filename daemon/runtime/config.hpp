@@ -23,6 +23,7 @@ struct Config {
   std::size_t max_message_bytes = 1'048'576;
   std::size_t max_queue_bytes = 8u << 20;
   std::size_t max_total_queue_bytes = std::size_t{1} << 30;
+  std::size_t max_total_input_bytes = 256u << 20;
   Duration write_timeout = std::chrono::seconds(10);
   Duration frame_timeout = std::chrono::seconds(30);
   Duration idle_timeout{0};  // 0: off

@@ -169,6 +169,8 @@ constexpr std::size_t least_message_bytes = 64;
 // A queue bound must hold a few ordinary frames, or every client would be dropped.
 constexpr std::size_t least_queue_bytes = 64 * 1024;
 constexpr std::string_view why_least_queue = "; a smaller bound drops clients that read normally";
+// Room for one whole frame of the default size.
+constexpr std::size_t least_total_input_bytes = 1 << 20;
 // The history must hold at least one frame of a useful size.
 constexpr std::size_t least_history_bytes = 64 * 1024;
 // The write and frame deadlines are the slow-consumer and slowloris defences: never off.
@@ -204,6 +206,12 @@ std::vector<OptionSpec> make_table() {
                       R::live},
                      &Config::max_total_queue_bytes,
                      Bytes{.min = least_queue_bytes, .plain = false, .why_min = why_least_queue}));
+  t.push_back(single({"max-total-input-bytes", "BYTES",
+                      "bytes of unfinished frames all clients together may make the daemon hold; "
+                      "at it only frames that fit are read",
+                      R::live},
+                     &Config::max_total_input_bytes,
+                     Bytes{.min = least_total_input_bytes, .plain = false, .why_min = {}}));
   t.push_back(
       single({"write-timeout", "DURATION",
               "a client whose pending output makes no progress for this long is dropped", R::live},

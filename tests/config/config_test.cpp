@@ -22,6 +22,7 @@ const std::map<std::string, std::vector<std::string>> examples = {
     {"max-message-bytes", {"2048"}},
     {"max-queue-bytes", {"3MiB"}},
     {"max-total-queue-bytes", {"5GiB"}},
+    {"max-total-input-bytes", {"64MiB"}},
     {"write-timeout", {"1500ms"}},
     {"frame-timeout", {"2m"}},
     {"idle-timeout", {"1h"}},

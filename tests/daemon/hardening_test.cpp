@@ -293,3 +293,42 @@ TEST_CASE("a file-size limit makes the history file's writes fail, not the daemo
   CHECK(daemon.process().running());
   CHECK(daemon.wait_log("File too large"));
 }
+
+TEST_CASE("unfinished frames of all connections together stay under --max-total-input-bytes",
+          "[hardening]") {
+  Daemon daemon({"--max-total-input-bytes", "1MiB", "--frame-timeout", "1s", "--quiet"});
+  const auto rss_kb = [&] {
+    const std::string status = tcpchat::test::read_text_file(
+        "/proc/" + std::to_string(daemon.process().pid()) + "/status");
+    return std::stoul(status.substr(status.find("VmRSS:") + 6));
+  };
+  const auto before = rss_kb();
+  // Forty connections each announce a 1 MiB frame and send 16 KiB of it, then 32 KiB more:
+  // about 2 MiB offered. (At most 64 KiB each, what the daemon reads and throws away after
+  // refusing, so its reply is not lost to a reset.)
+  std::vector<Peer> hogs;
+  for (int i = 0; i < 40; ++i) {
+    hogs.emplace_back(daemon.port());
+    hogs.back().send("Content-length:1048576\n{\"client_name\": \"" + std::string(16 * 1024, 'h'));
+  }
+  // A normal client's round trip: the daemon has handled the reads that came before it.
+  Peer normal(daemon.port());
+  const Message m{"n", "", "still here", "d"};
+  normal.send_message(m);
+  REQUIRE(normal.read_message() == m);
+  for (auto& hog : hogs) hog.send(std::string(32 * 1024, 'h'));
+  CHECK(daemon.wait_log("(--max-total-input-bytes): reading only from clients whose frame fits"));
+  // The normal client keeps chatting while the others wait.
+  normal.send_message(m);
+  CHECK(normal.read_message() == m);
+  CHECK(rss_kb() - before < 1536);  // kB: not the 2 MiB offered
+  // Frames that cannot complete are refused once their --frame-timeout passes.
+  for (auto& hog : hogs) {
+    auto reply = hog.read_message(5s);
+    while (reply && reply->client_name != "@SERVER") reply = hog.read_message(5s);  // the chat
+    REQUIRE(reply);
+    CHECK(reply->subject == "InvalidRequestError");
+  }
+  normal.send_message(m);
+  CHECK(normal.read_message() == m);
+}

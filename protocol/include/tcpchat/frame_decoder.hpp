@@ -35,6 +35,14 @@ class FrameDecoder {
   // True when the incomplete frame began in the chunk fed last: its first byte is in it. A
   // caller timing frames restarts its clock then, even though no chunk ended between frames.
   bool frame_began_in_last_chunk() const { return in_frame() && frame_began_in_chunk_; }
+  // Bytes the incomplete frame still needs: the rest of its body, or while its header is not
+  // complete, the most the header may still take. 0 when no frame is in progress.
+  std::size_t missing_bytes() const {
+    if (body_length_) return *body_length_ - pending_.size();
+    return in_frame()
+               ? limits_.max_header_bytes + 1 - std::min(pending_.size(), limits_.max_header_bytes)
+               : 0;
+  }
   // Bytes held for an incomplete frame.
   std::size_t buffered_bytes() const { return pending_.size(); }
   bool failed() const { return failed_; }
