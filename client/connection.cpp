@@ -24,17 +24,10 @@ std::string lowercase_first(std::string text) {
   return text;
 }
 
-// Text from the server made safe for one line of stderr: controls become spaces.
-std::string one_line(std::string text) {
-  for (char& c : text)
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
-  return text;
-}
-
 }  // namespace
 
 std::string notice_text(const Message& m) {
-  return "the server reported " + one_line(m.subject) + ": " + one_line(m.message);
+  return "the server reported " + displayable(m.subject) + ": " + displayable(m.message);
 }
 
 Connection::Connection(asio::any_io_executor executor, std::string host, std::uint16_t port,

@@ -31,9 +31,8 @@ inline void append_escape(std::string& out, unsigned code) {
       out += "\\f";
       return;
     default:
-      out += "\\u00";
-      out.push_back(hex[(code >> 4) & 0xf]);
-      out.push_back(hex[code & 0xf]);
+      out += "\\u";
+      for (int shift = 12; shift >= 0; shift -= 4) out.push_back(hex[(code >> shift) & 0xf]);
   }
 }
 

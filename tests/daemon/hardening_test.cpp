@@ -332,3 +332,24 @@ TEST_CASE("unfinished frames of all connections together stay under --max-total-
   normal.send_message(m);
   CHECK(normal.read_message() == m);
 }
+
+TEST_CASE("names that only look like @SERVER, or hide controls, are invalid requests",
+          "[hardening]") {
+  Daemon daemon({"--quiet"});
+  for (const std::string name :
+       {"@SERVER ", "\u200b@SERVER", "\uff20\uff33\uff25\uff32\uff36\uff25\uff32", "\ufe6bSERVER",
+        "a\u202eb"}) {
+    INFO(name);
+    Peer p(daemon.port());
+    p.send_message({name, "ServerFull", "fake", "d"});
+    const auto reply = p.read_message();
+    REQUIRE(reply);
+    CHECK(reply->client_name == "@SERVER");
+    CHECK(reply->subject == "InvalidRequestError");
+    CHECK(p.wait_closed());
+  }
+  Peer ok(daemon.port());
+  const Message m{"@alice", "", "a name may start with @", "d"};
+  ok.send_message(m);
+  CHECK(ok.read_message() == m);
+}

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <ctime>
 
+#include "tcpchat/unicode.hpp"
 #include "tcpchat/utf8.hpp"
 
 using tcpchat::Message;
@@ -90,4 +91,19 @@ TEST_CASE("UTF-8 validation around the eight-byte ASCII fast path", "[format]") 
     CHECK(tcpchat::is_valid_utf8(with(at, "ç", true)));
     CHECK_FALSE(tcpchat::is_valid_utf8(with(at, "\xe4\xbd", false)));
   }
+}
+
+TEST_CASE("display forms neutralise bidirectional controls", "[format]") {
+  const tcpchat::Message m{"a\u202eb", "", "x\u2066y\u200ez\u2069", "d"};
+  CHECK(tcpchat::format_line(m) == "[d] a\\u202eb: x\\u2066y\\u200ez\\u2069");
+  CHECK(tcpchat::displayable("CSI \u009b and \u200f") == "CSI \\u009b and \\u200f");
+  CHECK(tcpchat::displayable("plain \u00e9 \u2014 ok") == "plain \u00e9 \u2014 ok");
+  CHECK(tcpchat::displayable("cut \xe2\x80") == "cut \xe2\x80");  // not UTF-8: left as it is
+}
+
+TEST_CASE("names fold as they look", "[format]") {
+  CHECK(tcpchat::fold_name("\uff20\uff53erver") == "@SERVER");
+  CHECK(tcpchat::fold_name("a\u200bb\u00adc") == "ABC");
+  CHECK(tcpchat::fold_name("\ufe6bx") == "@X");
+  CHECK(tcpchat::fold_name("José") == "JOS\u00e9");
 }

@@ -19,6 +19,10 @@ std::string format_line(const Message& m);
 // escaped like format_line except that newlines inside the message are kept.
 std::string format_block(const Message& m);
 
+// `text` made safe for one line of a terminal or a log: control and bidirectional characters
+// are shown as their JSON escapes, as in the other display forms.
+std::string displayable(std::string_view text);
+
 // One compact JSON object with exactly the four keys in protocol order, no trailing newline.
 std::string format_json(const Message& m);
 
