@@ -45,7 +45,9 @@ TEST_CASE("a client that never reads is dropped, the others receive everything",
 }
 
 TEST_CASE("a write that makes no progress for --write-timeout ends the session", "[limits]") {
-  Daemon daemon({"--write-timeout", "300ms", "--quiet"});
+  // A queue bound far above the 9 MB sent, so that only the write timeout can end the session,
+  // however slowly a loaded machine runs the sender.
+  Daemon daemon({"--write-timeout", "300ms", "--max-queue-bytes", "64MiB", "--quiet"});
   Peer stalled = stalled_client(daemon.port());
   Peer sender(daemon.port());
   const Message m{"s", "", std::string(60000, 'w'), "d"};
