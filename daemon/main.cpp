@@ -2,6 +2,7 @@
 #include <sys/resource.h>
 
 #include <boost/asio/io_context.hpp>
+#include <chrono>
 #include <csignal>
 #include <exception>
 #include <iostream>
@@ -14,6 +15,10 @@
 #include "server.hpp"
 
 namespace {
+
+// At exit, how long stderr may take to accept the last lines, so that the final sentence is
+// not lost to a slow reader, and a reader that never reads cannot hold up the exit.
+constexpr auto log_flush_bound = std::chrono::seconds(1);
 
 // Descriptors beyond the sessions: listeners, the history file and its rotation, a reload's
 // config read, stdio, the epoll, signal and timer fds.
@@ -75,6 +80,7 @@ void tear_down(boost::asio::io_context& io, std::optional<tcpchat::Server>& serv
     io.poll();
   } catch (const std::exception&) {
     // A second failure while tearing down: leave at once rather than touch anything more.
+    tcpchat::log::flush(log_flush_bound);
     std::_Exit(tcpchat::exit_code::software);
   }
 }
@@ -120,7 +126,6 @@ int run(int argc, char** argv) {
     io.run();
   } catch (const ListenError& e) {
     log::error(e.what());
-    std::cerr.flush();
     return e.exit_status;
   } catch (const HistoryError& e) {
     log::error(std::string(e.what()) + " (check --history-file and its directory's permissions)");
@@ -139,10 +144,12 @@ int run(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   block_handled_signals();
+  int status = tcpchat::exit_code::software;
   try {
-    return run(argc, argv);
+    status = run(argc, argv);
   } catch (const std::exception& e) {
     tcpchat::log::error(std::string("internal error: ") + e.what());
-    return tcpchat::exit_code::software;
   }
+  tcpchat::log::flush(log_flush_bound);
+  return status;
 }

@@ -50,6 +50,7 @@ std::string joined(const std::vector<std::string>& items) {
 Server::Server(asio::io_context& io, Config config, std::vector<std::string> args,
                std::size_t session_budget)
     : io_(io),
+      log_pump_(io),
       config_(std::move(config)),
       args_(std::move(args)),
       history_file_(open_history(config_)),
@@ -123,8 +124,9 @@ void Server::on_sequenced(const Sequenced& accepted) {
 void Server::on_accept(tcp::socket socket, std::string peer) {
   auto session = std::make_shared<Session>(session_context_, std::move(socket), std::move(peer));
   if (room_.size() >= config_.max_clients) {
-    log::warning("client limit reached (" + std::to_string(config_.max_clients) +
-                 " clients, --max-clients): refusing " + session->peer());
+    log::warning(log::Repeat::refused_client,
+                 "client limit reached (" + std::to_string(config_.max_clients) +
+                     " clients, --max-clients): refusing " + session->peer());
     session->reject(server_subject::server_full, "the server already has " +
                                                      std::to_string(config_.max_clients) +
                                                      " clients connected; try again later");
@@ -174,7 +176,10 @@ void Server::shutdown(const char* why) {
     }
     hub_.close_all();
   });
-  hub_.finish_all([this] { shutdown_timer_.cancel(); });
+  hub_.finish_all([this] {
+    shutdown_timer_.cancel();
+    log_pump_.stop();
+  });
 }
 
 void Server::abandon() {
@@ -185,6 +190,7 @@ void Server::abandon() {
   fsync_timer_.cancel();
   shutdown_timer_.cancel();
   service_.stopping();
+  log_pump_.stop();
   hub_.close_all();
 }
 

@@ -13,6 +13,7 @@
 #include "net/listener.hpp"
 #include "net/session.hpp"
 #include "runtime/config.hpp"
+#include "runtime/log_pump.hpp"
 #include "runtime/service_manager.hpp"
 #include "storage/history_file.hpp"
 
@@ -49,6 +50,7 @@ class Server final : private OrderedSink {
   std::optional<std::string> why_full() const;
 
   boost::asio::io_context& io_;
+  log::LogPump log_pump_;
   Config config_;
   std::vector<std::string> args_;  // for re-reading the configuration on SIGHUP
   std::unique_ptr<HistoryFile> history_file_;

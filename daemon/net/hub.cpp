@@ -119,7 +119,7 @@ void Hub::drop(Session& session, const std::string& why) {
   if (!session.doom()) return;
   ++dropped_;
   session.release_queue();
-  log::warning("dropping client " + session.peer() + ": " + why);
+  log::warning(log::Repeat::dropped_client, "dropping client " + session.peer() + ": " + why);
   // Never close in the middle of a broadcast: the room's walk over its members must stay intact.
   to_drop_.push_back(session.shared_from_this());
   if (drop_posted_) return;

@@ -68,7 +68,8 @@ void Session::fail(const boost::system::error_code& ec, std::string_view what) {
       ec == asio::error::eof) {
     log::debug("client " + peer_ + " went away while " + std::string(what) + ": " + ec.message());
   } else {
-    log::warning("client " + peer_ + ": " + std::string(what) + " failed: " + ec.message());
+    log::warning(log::Repeat::client_failure,
+                 "client " + peer_ + ": " + std::string(what) + " failed: " + ec.message());
   }
   close();
 }
@@ -157,7 +158,7 @@ void Session::process_input() {
     }
     // Messages that came before the bad frame are valid and keep their place in the order.
     submit(batch);
-    log::warning("invalid request from " + peer_ + ": " + refusal);
+    log::warning(log::Repeat::invalid_request, "invalid request from " + peer_ + ": " + refusal);
     return reject(server_subject::invalid_request, refusal);
   }
   submit(batch);
@@ -377,7 +378,8 @@ void Session::check_deadlines(SteadyTime now) {
   if (frame_started_ != SteadyTime{} && now - frame_started_ > config.frame_timeout) {
     const std::string reason = "the frame was not completed within " +
                                format_duration(config.frame_timeout) + " of its first byte";
-    log::warning("invalid request from " + peer_ + ": " + reason + " (--frame-timeout)");
+    log::warning(log::Repeat::invalid_request,
+                 "invalid request from " + peer_ + ": " + reason + " (--frame-timeout)");
     return reject(server_subject::invalid_request, reason);
   }
   if (config.idle_timeout.count() > 0 && now - last_read_ > config.idle_timeout) {

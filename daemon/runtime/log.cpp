@@ -4,31 +4,54 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include <cerrno>
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <string>
+#include <utility>
+
+#include "runtime/log_output.hpp"
 
 namespace tcpchat::log {
 namespace {
 
+using Clock = std::chrono::steady_clock;
+
+// While stderr takes nothing, how often the loop tries again.
+constexpr auto retry_period = std::chrono::milliseconds(10);
+// Each kind of repeated warning is shown verbatim once per window.
+constexpr auto repeat_window = std::chrono::seconds(1);
+
 Level current = Level::info;
 bool journal = false;
+std::function<void()> wake;
 
-// Writes the whole line with write(2): one call per line keeps lines whole when several
-// processes share stderr, and nothing is buffered if the daemon dies.
-void write_all(const std::string& text) {
-  const char* p = text.data();
-  std::size_t left = text.size();
-  while (left > 0) {
-    const ssize_t n = ::write(STDERR_FILENO, p, left);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;  // nowhere to report a logging failure
-    p += n;
-    left -= static_cast<std::size_t>(n);
+LogOutput& output() {
+  static LogOutput out;
+  return out;
+}
+
+struct RepeatState {
+  Clock::time_point window_end{};
+  std::size_t suppressed = 0;
+};
+constexpr std::size_t repeat_kinds = 4;
+std::array<RepeatState, repeat_kinds> repeats;
+
+std::string_view repeat_name(Repeat kind) {
+  switch (kind) {
+    case Repeat::invalid_request:
+      return "invalid request";
+    case Repeat::refused_client:
+      return "client limit reached";
+    case Repeat::dropped_client:
+      return "dropping client";
+    case Repeat::client_failure:
+      return "client failure";
   }
+  return "repeated";
 }
 
 std::string timestamp() {
@@ -63,7 +86,31 @@ void emit(int priority, std::string_view word, std::string_view line) {
   }
   text += line;
   text += '\n';
-  write_all(text);
+  output().write(text);
+  if (wake && output().pending()) wake();
+}
+
+void summarise(Repeat kind) {
+  RepeatState& state = repeats[static_cast<std::size_t>(kind)];
+  if (state.suppressed == 0) return;
+  emit(LOG_WARNING, "warning",
+       std::to_string(std::exchange(state.suppressed, 0)) + " more \"" +
+           std::string(repeat_name(kind)) + "\" warnings in the last second were not logged");
+}
+
+void summarise_due(Clock::time_point now) {
+  for (std::size_t i = 0; i < repeat_kinds; ++i) {
+    if (repeats[i].suppressed > 0 && now >= repeats[i].window_end)
+      summarise(static_cast<Repeat>(i));
+  }
+}
+
+void report_dropped() {
+  if (output().pending()) return;
+  if (const std::size_t dropped = output().take_dropped()) {
+    emit(LOG_WARNING, "warning",
+         std::to_string(dropped) + " log lines dropped: standard error was not taking them");
+  }
 }
 
 }  // namespace
@@ -94,11 +141,51 @@ void info(std::string_view line) {
 void warning(std::string_view line) {
   if (enabled(Level::warning)) emit(LOG_WARNING, "warning", line);
 }
+void warning(Repeat kind, std::string_view line) {
+  if (!enabled(Level::warning)) return;
+  const auto now = Clock::now();
+  RepeatState& state = repeats[static_cast<std::size_t>(kind)];
+  if (now < state.window_end) {
+    ++state.suppressed;
+    if (wake) wake();
+    return;
+  }
+  summarise(kind);
+  state.window_end = now + repeat_window;
+  emit(LOG_WARNING, "warning", line);
+}
 void error(std::string_view line) {
   emit(LOG_ERR, "error", line);
 }
 void notice(std::string_view line) {
   emit(LOG_NOTICE, "notice", line);
+}
+
+void set_wake(std::function<void()> callback) {
+  wake = std::move(callback);
+}
+
+std::optional<Clock::time_point> next_service(Clock::time_point now) {
+  std::optional<Clock::time_point> due;
+  if (output().pending()) due = now + retry_period;
+  for (const RepeatState& state : repeats) {
+    if (state.suppressed > 0 && (!due || state.window_end < *due)) due = state.window_end;
+  }
+  return due;
+}
+
+void serve(Clock::time_point now) {
+  output().drain();
+  summarise_due(now);
+  report_dropped();
+}
+
+void flush(std::chrono::milliseconds bound) {
+  const auto deadline = Clock::now() + bound;
+  for (std::size_t i = 0; i < repeat_kinds; ++i) summarise(static_cast<Repeat>(i));
+  output().flush(bound);
+  report_dropped();
+  output().flush(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()));
 }
 
 }  // namespace tcpchat::log

@@ -78,9 +78,13 @@ Process::Process(std::vector<std::string> argv, ProcessOptions options) {
   stderr_path_ = options.stderr_path.value_or(dir_.path() / "stderr");
   const auto err = stderr_path_.string();
   posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_addopen(&actions, 2, err.c_str(),
-                                   O_WRONLY | O_CREAT | (options.stderr_path ? O_APPEND : O_TRUNC),
-                                   0600);
+  if (options.stderr_fd) {
+    posix_spawn_file_actions_adddup2(&actions, *options.stderr_fd, 2);
+  } else {
+    posix_spawn_file_actions_addopen(
+        &actions, 2, err.c_str(), O_WRONLY | O_CREAT | (options.stderr_path ? O_APPEND : O_TRUNC),
+        0600);
+  }
   if (options.cwd) posix_spawn_file_actions_addchdir_np(&actions, options.cwd->c_str());
   const int rc = posix_spawnp(&pid_, args[0], &actions, nullptr, args.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);

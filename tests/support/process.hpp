@@ -42,6 +42,9 @@ struct ProcessOptions {
   std::optional<std::filesystem::path> cwd;
   // Append stderr to this existing file instead of a fresh one (to know its inode beforehand).
   std::optional<std::filesystem::path> stderr_path;
+  // Give the child this descriptor as stderr (a pipe or socket the test holds) instead of a
+  // file; stderr_text() and wait_stderr() then see nothing.
+  std::optional<int> stderr_fd;
   // A command put before argv, e.g. {"prlimit", "--nofile=32:32"}.
   std::vector<std::string> wrapper;
 };
