@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <iterator>
 
@@ -182,43 +183,75 @@ bool HistoryFile::append(std::string_view lines, std::string& error) {
       error = "cannot write history file " + path_ + ": " + (n < 0 ? errno_text() : "no progress");
       // Leave no half-written line behind: the next append must start on a fresh line.
       if (regular_ && written > 0 && ::ftruncate(fd_, static_cast<off_t>(size_)) != 0) {
-        error += "; could not remove the partial line either: " + errno_text();
+        error += "; could not remove the partial line either (" + errno_text() + ")";
+        lose_position(error);
       }
       return false;
     }
     written += static_cast<std::size_t>(n);
   }
+  if (policy_ == FsyncPolicy::always && !durable(error)) {
+    // The batch is refused, so it must not be replayed later either: cut it off again.
+    if (regular_ && ::ftruncate(fd_, static_cast<off_t>(size_)) != 0) {
+      error += "; could not remove the batch either (" + errno_text() + ")";
+      lose_position(error);
+    }
+    return false;
+  }
   size_ += written;
-  dirty_ = true;
-  if (policy_ == FsyncPolicy::always) sync();
+  dirty_ = policy_ != FsyncPolicy::always;
   if (regular_ && max_bytes_ > 0 && size_ >= max_bytes_) rotate();
   return true;
 }
 
+bool HistoryFile::durable(std::string& error) {
+  if (::fdatasync(fd_) == 0 || errno == EINVAL) return true;  // EINVAL: a device like /dev/null
+  error = "cannot fsync history file " + path_ + ": " + errno_text();
+  return false;
+}
+
+void HistoryFile::lose_position(std::string& error) {
+  std::string reopen_error;
+  if (reopen(reopen_error)) {
+    error += "; reopened the file, which may keep the refused lines";
+  } else {
+    error += "; " + reopen_error;
+  }
+}
+
 void HistoryFile::sync() {
   if (!dirty_ || policy_ == FsyncPolicy::never) return;
-  if (::fdatasync(fd_) != 0 && errno != EINVAL) {
-    log::error("cannot fsync history file " + path_ + ": " + errno_text());
-  }
+  std::string error;
+  if (!durable(error)) log::error(error);
   dirty_ = false;
 }
 
 void HistoryFile::rotate() {
+  const auto now = std::chrono::steady_clock::now();
+  if (now < retry_rotation_at_) return;
   sync();
   const std::string old = path_ + ".1";
-  if (::rename(path_.c_str(), old.c_str()) != 0) {
-    log::error("cannot rotate history file " + path_ + " to " + old + ": " + errno_text() +
-               "; it keeps growing");
+  // Once renamed, the file being appended to is PATH.1 until a new PATH opens.
+  if (!renamed_ && ::rename(path_.c_str(), old.c_str()) != 0) {
+    retry_rotation(now, "cannot rotate history file " + path_ + " to " + old + ": " + errno_text() +
+                            "; it keeps growing");
     return;
   }
+  renamed_ = true;
   std::string error;
   if (!reopen(error)) {
-    // Still appending to PATH.1: do not try to rotate again on every append.
-    size_ = 0;
-    log::error(error);
+    retry_rotation(now, error + " (" + old + ")");
     return;
   }
+  renamed_ = false;
+  rotation_backoff_ = first_rotation_retry;
   log::info("rotated history file " + path_ + " to " + old);
+}
+
+void HistoryFile::retry_rotation(std::chrono::steady_clock::time_point now, std::string why) {
+  retry_rotation_at_ = now + rotation_backoff_;
+  log::error(why + "; trying again in " + std::to_string(rotation_backoff_.count()) + " s");
+  rotation_backoff_ = std::min(rotation_backoff_ * 2, last_rotation_retry);
 }
 
 bool HistoryFile::reopen(std::string& error) {
@@ -231,6 +264,7 @@ bool HistoryFile::reopen(std::string& error) {
   sync();
   ::close(fd_);
   fd_ = fd;
+  renamed_ = false;
   struct stat st {};
   ::fstat(fd_, &st);
   regular_ = S_ISREG(st.st_mode);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <stdexcept>
 #include <string>
@@ -13,8 +14,9 @@
 namespace tcpchat {
 
 // The append-only record of accepted messages: one compact JSON object per line. Appends are
-// one write(2) per batch; fsync follows the configured policy; past its size limit (0: none) the
-// file is renamed to PATH.1 and a new one started.
+// one write(2) per batch; fsync follows the configured policy (with `always`, a batch that is
+// not durable is cut off again and refused); past its size limit (0: none) the file is renamed
+// to PATH.1 and a new one started, and a rotation that fails is tried again with a backoff.
 class HistoryFile final : public Journal {
  public:
   // Opens (creating) `path` for appending. A torn last line left by a crash is cut off.
@@ -41,10 +43,21 @@ class HistoryFile final : public Journal {
   void set_limits(std::size_t max_bytes, FsyncPolicy policy);
 
  private:
+  // After a rotation step fails (the rename, or opening the new file: EMFILE, ENOSPC), it is
+  // tried again after this, doubling up to the ceiling: it recovers by itself, without an error
+  // line on every append meanwhile.
+  static constexpr std::chrono::seconds first_rotation_retry{1};
+  static constexpr std::chrono::seconds last_rotation_retry{60};
+
   void open_or_throw();
   // Appends whole lines; on failure nothing of them stays in the file and `error` says why.
   bool append(std::string_view lines, std::string& error);
   void rotate();
+  void retry_rotation(std::chrono::steady_clock::time_point now, std::string why);
+  // fdatasync; false with `error` set when the data may not be on disk.
+  bool durable(std::string& error);
+  // After the file could not be cut back: reopens it, so appends start on a fresh line again.
+  void lose_position(std::string& error);
 
   std::string path_;
   std::size_t max_bytes_;
@@ -53,6 +66,9 @@ class HistoryFile final : public Journal {
   bool regular_ = true;  // false for a device such as /dev/null: never rotated or reloaded
   std::size_t size_ = 0;
   bool dirty_ = false;
+  bool renamed_ = false;  // PATH was moved to PATH.1, and no new PATH is open yet
+  std::chrono::steady_clock::time_point retry_rotation_at_{};
+  std::chrono::seconds rotation_backoff_ = first_rotation_retry;
 };
 
 }  // namespace tcpchat

@@ -8,6 +8,10 @@ namespace tcpchat::test {
 std::string daemon_path() {
   return std::string(TCPCHAT_BINARY_DIR) + "/daemon/tcpchatd";
 }
+std::string fail_fsync_library() {
+  return TCPCHAT_FAIL_FSYNC_LIBRARY;
+}
+
 std::string client_path() {
   return std::string(TCPCHAT_BINARY_DIR) + "/client/tcpchat";
 }

@@ -12,6 +12,8 @@ namespace tcpchat::test {
 
 std::string daemon_path();  // the tcpchatd built alongside the tests
 std::string client_path();  // the tcpchat client built alongside the tests
+// The library that, preloaded, makes fdatasync fail while a flag file exists (fail_fsync.cpp).
+std::string fail_fsync_library();
 
 class Daemon {
  public:
