@@ -167,3 +167,28 @@ TEST_CASE("with --history-fsync always, a batch that fsync fails is cut off and 
   REQUIRE(lines.size() == 3);
   CHECK(holds(lines[2], 3));
 }
+
+#ifndef __SANITIZE_ADDRESS__
+// AddressSanitizer reserves terabytes of address space up front, so an address-space limit
+// cannot be set on a sanitized daemon; the release run covers this.
+TEST_CASE("an exception that escapes the loop closes every connection and exits 70", "[storage]") {
+  Daemon daemon({"--quiet"});
+  Peer sender(daemon.port()), reader(daemon.port());
+  REQUIRE(tcpchat::test::sync_room({&sender, &reader}));
+  // Out of address space: the next large allocation (a 1 MiB frame's buffer) throws bad_alloc
+  // out of a handler, and the daemon must tear down with its sessions' handlers still pending.
+  const pid_t pid = daemon.process().pid();
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  rlim_t vm_bytes = 0;
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("VmSize:", 0) == 0) vm_bytes = std::stoull(line.substr(7)) * 1024;
+  }
+  REQUIRE(vm_bytes > 0);
+  set_soft_limit(pid, RLIMIT_AS, vm_bytes + 256 * 1024);
+  const std::string body(1000000, 'x');
+  sender.send("Content-length:" + std::to_string(body.size()) + "\n" + body);
+  CHECK(daemon.process().wait_exit(20s) == 70);
+  CHECK(tcpchat::test::contains(daemon.log(), "internal error: std::bad_alloc"));
+  CHECK(reader.wait_closed(5s));
+}
+#endif
