@@ -97,6 +97,7 @@ asio::awaitable<Result> BenchRun::run() {
     r.duration_s = options_.duration_s;
     r.rate = options_.rate;
     r.window = options_.window;
+    r.churn = options_.churn;
   }
   signals_.async_wait([this](const boost::system::error_code& ec, int signo) {
     if (!ec) halt("interrupted by signal " + std::to_string(signo));
@@ -215,6 +216,10 @@ asio::awaitable<void> BenchRun::load(Result& r) {
   const auto daemon_before = sample_daemon();
   const double bench_cpu_before = own_cpu_seconds();
   traffic_->start();
+  if (options_.churn > 0) {
+    churn_.emplace(io_, fleet_, waiter_, options_, marker_, data_message_, *traffic_);
+    churn_->start();
+  }
   const double planned_s = options_.duration_s ? *options_.duration_s
                            : options_.rate > 0
                                ? static_cast<double>(options_.messages) / options_.rate
@@ -226,10 +231,13 @@ asio::awaitable<void> BenchRun::load(Result& r) {
             " s (" + std::to_string(traffic_->published()) + " messages sent)");
     traffic_->stop_publishing();
   }
+  if (churn_) churn_->stop();
   if (!halted_) {
     phase_ = "draining";
-    if (!co_await waiter_.until([this] { return traffic_->all_delivered() || halted_; },
-                                deadline())) {
+    const auto drained = [this] {
+      return (!churn_ || churn_->settled()) && traffic_->all_delivered();
+    };
+    if (!co_await waiter_.until([&] { return drained() || halted_; }, deadline())) {
       problem("draining timed out after " + fixed("%g", options_.timeout_s) +
               " s: " + std::to_string(traffic_->delivered()) + " of " +
               std::to_string(traffic_->expected()) + " deliveries arrived");
@@ -242,6 +250,7 @@ asio::awaitable<void> BenchRun::load(Result& r) {
   r.expected = traffic_->expected();
   r.tally = traffic_->tally();
   r.impossible = traffic_->impossible();
+  if (churn_) r.reconnects = churn_->reconnects();
   r.frame_bytes = traffic_->frame_bytes();
   r.publish_s = traffic_->publish_seconds();
   r.elapsed_s = traffic_->elapsed_seconds();
@@ -271,6 +280,7 @@ asio::awaitable<void> BenchRun::load(Result& r) {
   count_problem(r.tally.lost, "deliveries lost");
   count_problem(r.tally.duplicates, "deliveries duplicated");
   count_problem(r.tally.reordered, "deliveries out of their publisher's order");
+  count_problem(r.tally.outside, "deliveries outside the period their receiver was connected");
   count_problem(r.tally.order_divergent_receivers,
                 "receivers saw a total order different from the others'");
   count_problem(r.impossible, "messages carried a publisher or sequence number never sent");
@@ -300,6 +310,7 @@ asio::awaitable<void> BenchRun::hold(Result& r) {
 asio::awaitable<void> BenchRun::tear_down(Result& r) {
   progress_.stop();
   signals_.cancel();
+  if (churn_) churn_->end();
   if (traffic_) traffic_->stop_publishing();
   fleet_.close_all();
   r.io = fleet_.io();
@@ -341,6 +352,10 @@ void BenchRun::on_message(Connection& c, Message&& m, Clock::time_point at) {
         warmed_up_[c.index] = true;
         if (++warmed_up_count_ == fleet_.size()) waiter_.wake();
       }
+      return;
+    case TextKind::join:
+    case TextKind::leave:
+      if (churn_) churn_->on_marker(c, parsed);
       return;
     case TextKind::malformed:
       if (malformed_++ == 0)

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "churn.hpp"
 #include "data_frame.hpp"
 #include "fleet.hpp"
 #include "marker.hpp"
@@ -65,6 +66,7 @@ class BenchRun {
   std::optional<SpawnedDaemon> daemon_;
   std::optional<int> daemon_pid_;
   std::optional<Traffic> traffic_;
+  std::optional<Churn> churn_;
   std::vector<bool> warmed_up_;
   std::size_t warmed_up_count_ = 0;
   std::uint64_t decoded_data_frames_ = 0;

@@ -1,6 +1,7 @@
 #include "delivery_tracker.hpp"
 
 #include <algorithm>
+#include <limits>
 
 namespace tcpchat::bench {
 namespace {
@@ -16,7 +17,31 @@ std::uint64_t mix(std::uint64_t x) {
 }  // namespace
 
 DeliveryTracker::DeliveryTracker(std::size_t receivers, std::size_t publishers)
-    : publishers_(publishers), next_(receivers * publishers, 0), order_hash_(receivers, 0) {}
+    : publishers_(publishers),
+      next_(receivers * publishers, 0),
+      first_(receivers * publishers, 0),
+      end_(receivers * publishers, std::numeric_limits<std::uint64_t>::max()),
+      partial_(receivers, false),
+      order_hash_(receivers, 0) {}
+
+std::size_t DeliveryTracker::add_receiver() {
+  next_.resize(next_.size() + publishers_, 0);
+  first_.resize(next_.size(), 0);
+  end_.resize(next_.size(), std::numeric_limits<std::uint64_t>::max());
+  partial_.push_back(false);
+  order_hash_.push_back(0);
+  return order_hash_.size() - 1;
+}
+
+void DeliveryTracker::owe_from(std::size_t receiver, std::uint32_t publisher, std::uint64_t first) {
+  first_[receiver * publishers_ + publisher] = first;
+  partial_[receiver] = true;
+}
+
+void DeliveryTracker::owe_until(std::size_t receiver, std::uint32_t publisher, std::uint64_t end) {
+  end_[receiver * publishers_ + publisher] = end;
+  partial_[receiver] = true;
+}
 
 bool DeliveryTracker::record(std::size_t receiver, std::uint32_t publisher, std::uint64_t seq) {
   auto& hash = order_hash_[receiver];
@@ -53,23 +78,45 @@ bool DeliveryTracker::fill_gap(std::size_t stream, std::uint64_t seq) {
   return true;
 }
 
+std::uint64_t DeliveryTracker::missing(std::size_t stream, std::uint64_t from,
+                                       std::uint64_t to) const {
+  if (from >= to) return 0;
+  const std::uint64_t unreached = std::max(next_[stream], from);
+  std::uint64_t n = unreached < to ? to - unreached : 0;
+  if (const auto found = gaps_.find(stream); found != gaps_.end()) {
+    for (const auto& [first, end] : found->second) {
+      const std::uint64_t a = std::max(first, from);
+      const std::uint64_t b = std::min(end, to);
+      if (a < b) n += b - a;
+    }
+  }
+  return n;
+}
+
 Tally DeliveryTracker::tally(const std::vector<std::uint64_t>& published) const {
   Tally t;
   t.delivered = delivered_;
   t.duplicates = duplicates_;
   t.reordered = reordered_;
   for (std::size_t stream = 0; stream < next_.size(); ++stream) {
-    const std::uint64_t sent = published[stream % publishers_];
-    if (next_[stream] < sent) t.lost += sent - next_[stream];
-  }
-  for (const auto& [stream, gaps] : gaps_) {
-    for (const auto& [first, end] : gaps) t.lost += end - first;
+    const std::uint64_t end = std::min(end_[stream], published[stream % publishers_]);
+    const std::uint64_t first = std::min(first_[stream], end);
+    t.owed += end - first;
+    t.lost += missing(stream, first, end);
+    // What was received before `first` or from `end` on: a span less what is missing in it.
+    const std::uint64_t top = std::max(next_[stream], end);
+    t.outside += first - missing(stream, 0, first);
+    t.outside += top - end - missing(stream, end, top);
   }
   std::map<std::uint64_t, std::uint64_t> receivers_by_hash;
   std::uint64_t most_common = 0;
-  for (const std::uint64_t h : order_hash_)
-    most_common = std::max(most_common, ++receivers_by_hash[h]);
-  t.order_divergent_receivers = order_hash_.size() - most_common;
+  std::uint64_t whole = 0;
+  for (std::size_t r = 0; r < order_hash_.size(); ++r) {
+    if (partial_[r]) continue;
+    ++whole;
+    most_common = std::max(most_common, ++receivers_by_hash[order_hash_[r]]);
+  }
+  t.order_divergent_receivers = whole - most_common;
   return t;
 }
 

@@ -16,15 +16,28 @@ struct Tally {
   std::uint64_t lost = 0;        // published, never received
   std::uint64_t duplicates = 0;  // received again
   std::uint64_t reordered = 0;   // received after a later message of the same publisher
+  std::uint64_t outside = 0;     // received, but outside what the receiver was owed
+  std::uint64_t owed = 0;        // deliveries the receivers were owed
   // Receivers whose sequence of messages differs from the most common one.
   std::uint64_t order_divergent_receivers = 0;
+
+  bool operator==(const Tally&) const = default;
 };
 
 // Per receiver and publisher it keeps the next expected sequence number and, only when something
 // went missing, the gaps below it: constant memory per stream while all is well.
+//
+// A receiver is owed every message of every publisher unless told otherwise: a client that leaves
+// and rejoins is a new receiver for each period it is connected, owed per publisher only the
+// messages [first, end) of that period, and left out of the common-order check.
 class DeliveryTracker {
  public:
   DeliveryTracker(std::size_t receivers, std::size_t publishers);
+
+  // A new receiver, owed everything until owe_from()/owe_until() narrow it; returns its number.
+  std::size_t add_receiver();
+  void owe_from(std::size_t receiver, std::uint32_t publisher, std::uint64_t first);
+  void owe_until(std::size_t receiver, std::uint32_t publisher, std::uint64_t end);
 
   // `seq` must be below what `publisher` has published so far. True the first time `receiver`
   // gets that message, false for a duplicate.
@@ -39,9 +52,14 @@ class DeliveryTracker {
   using Gaps = std::map<std::uint64_t, std::uint64_t>;  // [first, end) ranges not yet received
 
   bool fill_gap(std::size_t stream, std::uint64_t seq);
+  // Sequence numbers in [from, to) that `stream` has not received.
+  std::uint64_t missing(std::size_t stream, std::uint64_t from, std::uint64_t to) const;
 
   std::size_t publishers_;
-  std::vector<std::uint64_t> next_;  // [receiver * publishers + publisher]
+  std::vector<std::uint64_t> next_;   // [receiver * publishers + publisher]
+  std::vector<std::uint64_t> first_;  // owed from, per stream
+  std::vector<std::uint64_t> end_;    // owed until (exclusive), per stream
+  std::vector<bool> partial_;         // per receiver: owed less than everything
   std::unordered_map<std::size_t, Gaps> gaps_;
   std::vector<std::uint64_t> order_hash_;  // per receiver, over every message in arrival order
   std::uint64_t delivered_ = 0;

@@ -6,6 +6,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <fstream>
+#include <utility>
 #include <variant>
 
 #include "exit_status.hpp"
@@ -124,7 +125,9 @@ void Fleet::start_connect(Connection& c) {
     asio::post(io_context_, [this, &c, ec] { on_connect(c, ec); });
     return;
   }
-  c.socket.async_connect(plan_.target, [this, &c](const error_code& e) { on_connect(c, e); });
+  c.socket.async_connect(plan_.target, [this, &c, gen = c.generation](const error_code& e) {
+    if (gen == c.generation) on_connect(c, e);
+  });
 }
 
 void Fleet::on_connect(Connection& c, const error_code& ec) {
@@ -143,13 +146,16 @@ void Fleet::on_connect(Connection& c, const error_code& ec) {
   c.socket.non_blocking(true, ignored);
   ++connected_;
   wait_readable(c);
+  if (c.on_reconnected) std::exchange(c.on_reconnected, nullptr)();
   if (c.index > 0 && next_to_open_ < plan_.count) start_connect(*connections_[next_to_open_++]);
   if (c.index == 0 || connected_ == plan_.count) waiter_.wake();
 }
 
 void Fleet::wait_readable(Connection& c) {
   c.socket.async_wait(asio::ip::tcp::socket::wait_read,
-                      [this, &c](const error_code& ec) { on_readable(c, ec); });
+                      [this, &c, gen = c.generation](const error_code& ec) {
+                        if (gen == c.generation) on_readable(c, ec);
+                      });
 }
 
 void Fleet::on_readable(Connection& c, const error_code& wait_error) {
@@ -214,8 +220,9 @@ void Fleet::start_write(Connection& c) {
   ++io_.writes;
   io_.bytes_out += c.writing.size();
   asio::async_write(c.socket, asio::buffer(c.writing),
-                    [this, &c](const error_code& ec, std::size_t) {
-                      if (closed_ || ec == asio::error::operation_aborted) return;
+                    [this, &c, gen = c.generation](const error_code& ec, std::size_t) {
+                      if (closed_ || gen != c.generation || ec == asio::error::operation_aborted)
+                        return;
                       if (ec) return fail(c, "failed to write: " + ec.message());
                       c.writing.clear();
                       if (c.outbox.empty()) {
@@ -231,6 +238,21 @@ void Fleet::fail(Connection& c, const std::string& what) {
   ++failed_;
   on_failure_("connection #" + std::to_string(c.index) + " " + what);
   waiter_.wake();
+}
+
+void Fleet::reconnect(Connection& c, std::function<void()> on_reconnected) {
+  if (closed_) return;
+  ++c.generation;
+  error_code ignored;
+  c.socket.set_option(asio::socket_base::linger(true, 0), ignored);
+  c.socket.close(ignored);
+  --connected_;
+  c.inbox.reset();
+  c.outbox.clear();
+  c.writing.clear();
+  c.write_busy = false;
+  c.on_reconnected = std::move(on_reconnected);
+  start_connect(c);
 }
 
 void Fleet::close_all() {

@@ -29,6 +29,9 @@ struct Connection {
   std::string writing;      // the frames of the write in flight; capacity reused
   bool write_busy = false;  // an asynchronous write is in flight
   bool flush_deferred = false;
+  // Counts the sockets this connection has had: a handler of an earlier one is ignored.
+  std::uint32_t generation = 0;
+  std::function<void()> on_reconnected;
 };
 
 struct ConnectPlan {
@@ -71,6 +74,9 @@ class Fleet {
   // From a handler: flushes `c` once the frames of the read being handled are, so that what a
   // whole read causes goes out in one write.
   void defer_flush(Connection& c);
+  // Closes `c` with a reset (what it has not read is lost) and connects it again; then runs
+  // `on_reconnected`. Call it from outside `c`'s own handlers (post it).
+  void reconnect(Connection& c, std::function<void()> on_reconnected);
   // Cancels all reads and writes and closes every socket.
   void close_all();
 

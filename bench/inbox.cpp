@@ -33,6 +33,14 @@ std::optional<std::size_t> frame_size(std::string_view bytes) {
 
 }  // namespace
 
+void Inbox::reset() {
+  input_ = {};
+  carry_.clear();
+  decoder_.reset();
+  handed_over_.clear();
+  failed_ = false;
+}
+
 void Inbox::feed(std::string_view chunk) {
   if (decoder_) {
     decoder_->feed(chunk);

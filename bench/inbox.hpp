@@ -29,6 +29,8 @@ class Inbox {
 
   void feed(std::string_view chunk);
   std::optional<Received> next();
+  // Forgets everything fed: for a new connection.
+  void reset();
 
  private:
   Received take(std::string_view frame);

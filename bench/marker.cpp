@@ -47,6 +47,14 @@ void MarkerCodec::write_warm_up(std::string& out, std::size_t client) const {
   append_number(out, client);
 }
 
+void MarkerCodec::write_churn(std::string& out, TextKind kind, std::size_t client,
+                              std::uint64_t period) const {
+  out.assign(prefix_);
+  out += kind == TextKind::join ? "j:" : "l:";
+  append_number(out, client);
+  append_number(out, period);
+}
+
 ParsedText MarkerCodec::parse(std::string_view text) const {
   ParsedText parsed;
   if (!text.starts_with(prefix_)) return parsed;
@@ -56,6 +64,14 @@ ParsedText MarkerCodec::parse(std::string_view text) const {
     return parsed;
   }
   parsed.kind = TextKind::malformed;
+  if (text.starts_with("j:") || text.starts_with("l:")) {
+    const TextKind kind = text[0] == 'j' ? TextKind::join : TextKind::leave;
+    text.remove_prefix(2);
+    if (take_number(text, parsed.client) && take_number(text, parsed.period) && text.empty()) {
+      parsed.kind = kind;
+    }
+    return parsed;
+  }
   const std::size_t whole = text.size() + prefix_.size();
   Stamp s;
   std::uint64_t sent = 0;

@@ -19,6 +19,8 @@ struct Stamp {
 enum class TextKind {
   data,       // "tcb1:<run>:<publisher>:<seq>:<sent ns>:" padded with '.'
   warm_up,    // "tcb1:<run>:w:<client>:"
+  join,       // "tcb1:<run>:j:<client>:<period>:", a client back in the room (--churn)
+  leave,      // "tcb1:<run>:l:<client>:<period>:", a client about to leave it
   malformed,  // this run's prefix, but not a well-formed marker after it
   foreign,    // anything else: another run's messages, other users', the daemon's own
 };
@@ -27,6 +29,8 @@ struct ParsedText {
   TextKind kind = TextKind::foreign;
   Stamp stamp;                   // for data
   std::size_t marker_bytes = 0;  // for data: where the padding starts
+  std::size_t client = 0;        // for join and leave
+  std::uint64_t period = 0;      // for join and leave: the client's how-manieth connection
 };
 
 // Writes and reads the marker of one run, identified by a random id so that two runs against one
@@ -39,6 +43,8 @@ class MarkerCodec {
   // it is longer). Reuses `out`'s capacity.
   void write_data(std::string& out, const Stamp& stamp, std::size_t size) const;
   void write_warm_up(std::string& out, std::size_t client) const;
+  // `kind` is join or leave.
+  void write_churn(std::string& out, TextKind kind, std::size_t client, std::uint64_t period) const;
   ParsedText parse(std::string_view text) const;
 
  private:

@@ -35,7 +35,14 @@ time ns>:" and is padded with '.' to --size bytes. With --rate 0 each publisher 
 most --window messages in flight (sent, but not yet received by every client), so the
 daemon is measured rather than its buffers; with --rate R the load is open loop (each message is
 sent when due, whatever the daemon does) and the report says how late the schedule ran at
-worst. Latency counts from the moment a message is queued for sending. Each phase (spawn,
+worst. Latency counts from the moment a message is queued for sending.
+
+With --churn C (and --rate), each client that does not publish leaves on average C times
+a second (times drawn from --seed): it sends a leave marker, resets its connection once
+the marker's echo arrives, reconnects at once and sends a join marker. While it is away
+nothing is owed to it; from the echo of its join marker to that of its leave marker it is
+owed, per publisher, exactly the messages the daemon broadcast between the two markers
+(as that publisher's own stream shows them), once each and in order. Each phase (spawn,
 connect, warm-up, drain) is bounded by --timeout; publishing gets its planned time plus
 --timeout.
 
@@ -108,8 +115,8 @@ void check(const Options& o, const po::variables_map& vm) {
     throw UsageError("--connections N and --idle go together (a load run uses --clients)");
   }
   if (o.idle) {
-    for (const char* load :
-         {"clients", "publishers", "size", "messages", "duration", "rate", "window"}) {
+    for (const char* load : {"clients", "publishers", "size", "messages", "duration", "rate",
+                             "window", "churn", "seed"}) {
       if (given(vm, load)) {
         throw UsageError("--" + std::string(load) + " has no meaning in an idle run (--idle)");
       }
@@ -122,6 +129,13 @@ void check(const Options& o, const po::variables_map& vm) {
   if (o.publishers > o.clients) {
     throw UsageError("--publishers (" + std::to_string(o.publishers) +
                      ") cannot exceed --clients (" + std::to_string(o.clients) + ")");
+  }
+  if (o.churn > 0 && o.rate == 0) {
+    throw UsageError(
+        "--churn needs --rate: a closed loop would wait for the messages of clients that left");
+  }
+  if (o.churn > 0 && o.publishers == o.clients) {
+    throw UsageError("--churn needs clients that do not publish (--clients above --publishers)");
   }
   if (o.size_bytes > 1'000'000) {
     throw UsageError(
@@ -171,6 +185,9 @@ std::optional<Options> parse_options(int argc, char** argv) {
   add("duration", real("S"), "publish for S seconds instead of --messages");
   add("rate", real("R", o.rate), "messages/s over all publishers; 0: as fast as the daemon goes");
   add("window", integer("W", count(o.window)), "with --rate 0: messages in flight per publisher");
+  add("churn", real("C", o.churn),
+      "disconnects per second per client that does not publish; each reconnects at once");
+  add("seed", integer("N", static_cast<long long>(o.seed)), "seed of the --churn disconnect times");
 
   po::options_description idle("Idle run");
   add = idle.add_options();
@@ -229,6 +246,8 @@ std::optional<Options> parse_options(int argc, char** argv) {
   if (vm.count("duration")) o.duration_s = positive(vm, "duration", false);
   o.rate = positive(vm, "rate", true);
   o.window = at_least<std::size_t>(vm, "window", 1);
+  o.churn = positive(vm, "churn", true);
+  o.seed = at_least<std::uint64_t>(vm, "seed", 0);
 
   o.idle = vm.count("idle") > 0;
   if (vm.count("connections")) o.connections = at_least<std::size_t>(vm, "connections", 1);

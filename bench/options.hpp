@@ -35,6 +35,10 @@ struct Options {
   std::optional<double> duration_s;
   double rate = 0;  // messages per second over all publishers; 0: closed loop within `window`
   std::size_t window = 64;
+  // Each client that does not publish leaves and rejoins this often per second on average, at
+  // times drawn from `seed`.
+  double churn = 0;
+  std::uint64_t seed = 1;
 
   // The idle run (--connections N --idle).
   bool idle = false;

@@ -103,6 +103,7 @@ void print_text(std::ostream& out, const Result& r) {
         << (r.rate > 0 ? per_second(r.rate)
                        : "rate 0 (window " + std::to_string(r.window) + " per publisher)");
   }
+  if (r.churn > 0) out << ", churn " << format("%g", r.churn) << "/s per receiver";
   if (r.source_addresses > 1) out << ", " << r.source_addresses << " source addresses";
   out << '\n'
       << "  connected  in " << format("%.2f s", r.connect_s) << ", warmed up in "
@@ -119,7 +120,8 @@ void print_text(std::ostream& out, const Result& r) {
     if (r.rate > 0) out << ", schedule late by up to " << duration_us(r.schedule_lag_max_us);
     out << '\n'
         << "  integrity  lost " << r.tally.lost << ", duplicates " << r.tally.duplicates
-        << ", reordered " << r.tally.reordered << ", receivers off the common order "
+        << ", reordered " << r.tally.reordered << ", outside a connected period " << r.tally.outside
+        << ", reconnects " << r.reconnects << ", receivers off the common order "
         << r.tally.order_divergent_receivers << ", impossible " << r.impossible << ", malformed "
         << r.malformed << ", foreign " << r.foreign << ", not byte for byte as sent "
         << r.decoded_data_frames << '\n';
@@ -154,6 +156,7 @@ void print_json(std::ostream& out, const Result& r) {
   j.add("duration_s", r.duration_s, 3);
   j.add("rate", r.rate, 1);
   j.add("window", r.window);
+  j.add("churn", r.churn, 3);
   j.add("source_addresses", r.source_addresses);
   j.add("connect_s", r.connect_s, 6);
   j.add("warm_up_s", r.warm_up_s, 6);
@@ -164,6 +167,8 @@ void print_json(std::ostream& out, const Result& r) {
   j.add("lost", r.tally.lost);
   j.add("duplicates", r.tally.duplicates);
   j.add("reordered", r.tally.reordered);
+  j.add("outside_period", r.tally.outside);
+  j.add("reconnects", r.reconnects);
   j.add("order_divergent_receivers", r.tally.order_divergent_receivers);
   j.add("impossible", r.impossible);
   j.add("decoded_data_frames", r.decoded_data_frames);

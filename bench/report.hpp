@@ -37,6 +37,7 @@ struct Result {
   std::optional<double> duration_s;
   double rate = 0;
   std::size_t window = 0;
+  double churn = 0;
   std::size_t source_addresses = 0;
 
   // Setting up.
@@ -48,6 +49,7 @@ struct Result {
   std::uint64_t published = 0;
   std::uint64_t expected = 0;
   Tally tally;
+  std::uint64_t reconnects = 0;           // --churn: clients that left and came back
   std::uint64_t impossible = 0;           // this run's marker, but never sent
   std::uint64_t decoded_data_frames = 0;  // data frames not byte for byte as sent
   std::uint64_t malformed = 0;            // this run's prefix, unreadable marker

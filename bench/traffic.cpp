@@ -29,7 +29,9 @@ Traffic::Traffic(boost::asio::io_context& io, Fleet& fleet, Waiter& waiter, cons
       epoch_(epoch),
       schedule_(io),
       publishers_(options.publishers),
-      tracker_(fleet.size(), options.publishers) {
+      tracker_(fleet.size(), options.publishers),
+      periods_(fleet.size()) {
+  for (std::size_t i = 0; i < periods_.size(); ++i) periods_[i] = i;
   // Open loop for a duration is a fixed number of messages too.
   const std::uint64_t total = !options.duration_s ? options.messages
                               : options.rate > 0
@@ -130,10 +132,13 @@ void Traffic::on_data(Connection& receiver, const Stamp& stamp, Clock::time_poin
     ++impossible_;
     return;
   }
+  const std::size_t period = periods_[receiver.index];
+  if (period == not_counting) return;
   latency_.add(nanoseconds_between(epoch_, at) - stamp.sent_ns);
   last_delivered_ = at;
-  if (!tracker_.record(receiver.index, stamp.publisher, stamp.seq)) return;
+  if (!tracker_.record(period, stamp.publisher, stamp.seq)) return;
   Publisher& p = publishers_[stamp.publisher];
+  if (receiver.index == stamp.publisher) ++p.echoes;
   // Closed loop: a message leaves the window once every client has it, so at most `window`
   // messages per publisher wait anywhere, whichever order the daemon serves its clients in.
   if (!p.missing.empty() && --p.missing[stamp.seq % p.missing.size()] == 0) {
@@ -141,7 +146,20 @@ void Traffic::on_data(Connection& receiver, const Stamp& stamp, Clock::time_poin
     top_up(p);
     fleet_.defer_flush(*p.connection);
   }
-  if (all_delivered()) waiter_.wake();
+  // With --churn, what is owed is only known once the markers are in: the churn's ticks look.
+  if (options_.churn == 0 && all_delivered()) waiter_.wake();
+}
+
+void Traffic::owe_from(std::size_t period, std::size_t p) {
+  tracker_.owe_from(period, static_cast<std::uint32_t>(p), publishers_[p].echoes);
+}
+
+void Traffic::owe_until(std::size_t period, std::size_t p) {
+  tracker_.owe_until(period, static_cast<std::uint32_t>(p), publishers_[p].echoes);
+}
+
+std::uint64_t Traffic::expected() const {
+  return options_.churn == 0 ? published_ * fleet_.size() : tally().owed;
 }
 
 Tally Traffic::tally() const {

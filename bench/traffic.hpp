@@ -19,6 +19,8 @@ namespace tcpchat::bench {
 
 class Traffic {
  public:
+  static constexpr std::size_t not_counting = static_cast<std::size_t>(-1);
+
   // Publisher p is connection #p of `fleet`; every connection of `fleet` receives. Messages are
   // `base` with a marker as their text; timestamps count from `epoch`.
   Traffic(boost::asio::io_context& io, Fleet& fleet, Waiter& waiter, const Options& options,
@@ -32,10 +34,20 @@ class Traffic {
   // A data message from this run, received by `receiver` when a read returned at `at`.
   void on_data(Connection& receiver, const Stamp& stamp, Clock::time_point at);
 
+  // With --churn, what each connection is owed (see DeliveryTracker): a period of connection is a
+  // receiver of its own, and a connection counts deliveries only while count_for() names one.
+  std::size_t add_period() { return tracker_.add_receiver(); }
+  void count_for(const Connection& c, std::size_t period) { periods_[c.index] = period; }
+  // The period owes publisher `p`'s messages from (until) the one after the last of its own that
+  // `p` has received.
+  void owe_from(std::size_t period, std::size_t p);
+  void owe_until(std::size_t period, std::size_t p);
+  std::size_t publisher_count() const { return publishers_.size(); }
+
   bool publishing_done() const { return published_ == planned_; }
   bool all_delivered() const { return publishing_done() && tracker_.delivered() == expected(); }
   std::uint64_t published() const { return published_; }
-  std::uint64_t expected() const { return published_ * fleet_.size(); }
+  std::uint64_t expected() const;
   std::uint64_t delivered() const { return tracker_.delivered(); }
   // Messages with this run's marker but a publisher or sequence number never sent.
   std::uint64_t impossible() const { return impossible_; }
@@ -59,6 +71,7 @@ class Traffic {
     // the clients yet to receive it at [seq % window].
     std::size_t in_flight = 0;
     std::vector<std::uint32_t> missing;
+    std::uint64_t echoes = 0;  // of its own messages, received by itself
   };
 
   void publish(Publisher& p, Clock::time_point now);
@@ -75,6 +88,7 @@ class Traffic {
   boost::asio::steady_timer schedule_;
   std::vector<Publisher> publishers_;
   DeliveryTracker tracker_;
+  std::vector<std::size_t> periods_;  // per connection: its receiver in tracker_, or not_counting
   LatencyHistogram latency_;
   std::uint64_t planned_ = 0;  // over all publishers; UINT64_MAX until a --duration run ends
   std::uint64_t published_ = 0;

@@ -95,6 +95,32 @@ TEST_CASE("an open-loop run for a duration against a daemon that is already runn
   CHECK(daemon.stop() == 0);
 }
 
+TEST_CASE("with --churn clients leave and rejoin, and each is owed exactly its connected periods") {
+  const Run run =
+      bench({"--spawn", "--daemon", daemon_path(), "--clients", "12",     "--publishers", "2",
+             "--rate",  "2000",     "--messages",  "3000",      "--size", "60",           "--churn",
+             "4",       "--seed",   "7",           "--json",    "--",     "--quiet"});
+  INFO(run.err);
+  REQUIRE(run.status == 0);
+  const auto r = result_of(run);
+  INFO(json::serialize(r));
+  CHECK(r.at("ok").as_bool());
+  CHECK(r.at("published").as_int64() == 3000);
+  // Ten receivers leaving four times a second for about 1.5 s: a few dozen reconnects.
+  CHECK(r.at("reconnects").as_int64() > 5);
+  const auto expected = r.at("expected").as_int64();
+  // The publishers never leave; the others miss what was sent while they were away.
+  CHECK(expected > 2 * 3000);
+  CHECK(expected < 12 * 3000);
+  CHECK(r.at("delivered").as_int64() == expected);
+  CHECK(r.at("lost").as_int64() == 0);
+  CHECK(r.at("duplicates").as_int64() == 0);
+  CHECK(r.at("reordered").as_int64() == 0);
+  CHECK(r.at("outside_period").as_int64() == 0);
+  CHECK(r.at("order_divergent_receivers").as_int64() == 0);
+  CHECK(r.at("daemon_exit_status").as_int64() == 0);
+}
+
 TEST_CASE("an idle run reports the daemon's memory per connection") {
   const Run run = bench({"--spawn", "--daemon", daemon_path(), "--connections", "50", "--idle",
                          "--hold", "0.2", "--json", "--", "--quiet"});
@@ -128,6 +154,8 @@ TEST_CASE("bad options exit 64 with a sentence") {
       {"--idle", "--connections", "10", "--port", "9999"},
       {"--port", "70000"},
       {"--", "--quiet"},
+      {"--churn", "1"},
+      {"--clients", "2", "--publishers", "2", "--rate", "10", "--churn", "1"},
   };
   for (const auto& args : bad) {
     const Run run = bench(args);
@@ -165,6 +193,8 @@ TEST_CASE("--help documents every option") {
                              "--duration",
                              "--rate",
                              "--window",
+                             "--churn",
+                             "--seed",
                              "--connections",
                              "--idle",
                              "--hold",

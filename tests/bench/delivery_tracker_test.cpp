@@ -4,6 +4,7 @@
 #include <vector>
 
 using tcpchat::bench::DeliveryTracker;
+using tcpchat::bench::Tally;
 
 TEST_CASE("deliveries in order, to every receiver, are clean") {
   DeliveryTracker t(3, 2);
@@ -44,4 +45,38 @@ TEST_CASE("receivers that see another interleaving of the publishers diverge") {
   const auto tally = t.tally({1, 1});
   CHECK(tally.reordered == 0);  // each publisher's own order holds everywhere
   CHECK(tally.order_divergent_receivers == 1);
+}
+
+TEST_CASE("a receiver that rejoined is owed only its period, and counted exactly within it") {
+  DeliveryTracker t(1, 2);  // receiver 0: connected all along
+  const std::size_t period = t.add_receiver();
+  CHECK(period == 1);
+  // The period owes publisher 0's messages 3..6 and publisher 1's 2..3.
+  t.owe_from(period, 0, 3);
+  t.owe_until(period, 0, 7);
+  t.owe_from(period, 1, 2);
+  t.owe_until(period, 1, 4);
+  for (std::uint64_t seq = 0; seq < 8; ++seq) t.record(0, 0, seq);
+  for (std::uint64_t seq = 0; seq < 5; ++seq) t.record(0, 1, seq);
+  // Publisher 0: 3 and 4, then 6 before 5 (reordered); 7 is past the period's end.
+  for (const std::uint64_t seq : {3, 4, 6, 5, 7}) t.record(period, 0, seq);
+  // Publisher 1: 1 was before the period began, 2 is owed, 3 never came.
+  for (const std::uint64_t seq : {1, 2}) t.record(period, 1, seq);
+  // Lost: publisher 1's 3. Reordered: publisher 0's 5. Outside: publisher 0's 7, publisher 1's 1.
+  // The period saw another part of the order than receiver 0 and is not held against it.
+  CHECK(t.tally({8, 5}) == Tally{.delivered = 8 + 5 + 5 + 2,
+                                 .lost = 1,
+                                 .reordered = 1,
+                                 .outside = 2,
+                                 .owed = 8 + 5 + 4 + 2});
+}
+
+TEST_CASE("a period that lasts to the end of the run is owed through the last message") {
+  DeliveryTracker t(1, 1);
+  const std::size_t period = t.add_receiver();
+  t.owe_from(period, 0, 2);
+  for (const std::uint64_t seq : {2, 3}) t.record(period, 0, seq);
+  for (std::uint64_t seq = 0; seq < 5; ++seq) t.record(0, 0, seq);
+  // Message 4 never came.
+  CHECK(t.tally({5}) == Tally{.delivered = 5 + 2, .lost = 1, .owed = 5 + 3});
 }

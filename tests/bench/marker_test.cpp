@@ -42,6 +42,24 @@ TEST_CASE("warm-up, foreign and malformed texts are told apart") {
   CHECK(marker.parse("tcb1:00000abc:x:1:2:").kind == TextKind::malformed);
 }
 
+TEST_CASE("join and leave markers name the client and its period") {
+  const MarkerCodec marker(0xabc);
+  std::string text;
+  marker.write_churn(text, TextKind::join, 17, 3);
+  CHECK(text == "tcb1:00000abc:j:17:3:");
+  auto parsed = marker.parse(text);
+  CHECK(parsed.kind == TextKind::join);
+  CHECK(parsed.client == 17);
+  CHECK(parsed.period == 3);
+  marker.write_churn(text, TextKind::leave, 4, 0);
+  parsed = marker.parse(text);
+  CHECK(parsed.kind == TextKind::leave);
+  CHECK(parsed.client == 4);
+  CHECK(parsed.period == 0);
+  CHECK(marker.parse("tcb1:00000abc:j:17:").kind == TextKind::malformed);
+  CHECK(marker.parse("tcb1:00000abc:l:1:2:x").kind == TextKind::malformed);
+}
+
 TEST_CASE("the data frame template matches this run's frames byte for byte, and nothing else") {
   const MarkerCodec marker(0x1234);
   const Message base{"tcpchat-bench", "", "", "24/11/2018 20:43:01"};
