@@ -18,13 +18,9 @@ set -u
 OLD=$(cd "$1" && pwd) || exit 66
 NEW=$(cd "$2" && pwd) || exit 66
 shift 2
-for kv in "$@"; do
-  case "$kv" in
-    *=*) export "${kv%%=*}=${kv#*=}" ;;
-    *) echo "usage: $0 OLD_BUILD_DIR NEW_BUILD_DIR [KEY=VALUE]..." >&2; exit 64 ;;
-  esac
-done
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+. "$ROOT/bench/key_values.sh"
+export_key_values "$@" || { echo "usage: $0 OLD_BUILD_DIR NEW_BUILD_DIR [KEY=VALUE]..." >&2; exit 64; }
 PAIRS=${PAIRS:-5}
 SCENARIOS=${SCENARIOS:-"S1 S2 S4"}
 BENCH=${BENCH:-$NEW/bench/tcpchat-bench}
