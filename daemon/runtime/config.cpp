@@ -76,23 +76,29 @@ std::string help_text(const po::options_description& all) {
   return help.str();
 }
 
-void apply_file(const std::string& path, const po::options_description& settings, Config& config) {
-  std::ifstream file(path);
-  if (!file) {
-    throw ConfigError(exit_code::no_input,
-                      "cannot read config file " + path + ": " + std::strerror(errno));
-  }
+// Applies the settings of a config file's content; `path` names the file in errors.
+void apply_ini(std::istream& ini, const std::string& path, const po::options_description& settings,
+               Config& config) {
   po::options_description in_file;
   in_file.add(settings).add_options()("quiet", po::value<bool>(), "");
   po::variables_map from_file;
   try {
-    po::store(po::parse_config_file(file, in_file), from_file);
+    po::store(po::parse_config_file(ini, in_file), from_file);
     apply(from_file, config, true, exit_code::config);
   } catch (const po::error& e) {
     throw ConfigError(exit_code::config, "invalid config file " + path + ": " + e.what());
   } catch (const ConfigError& e) {
     throw ConfigError(exit_code::config, "invalid config file " + path + ": " + e.what());
   }
+}
+
+void apply_file(const std::string& path, const po::options_description& settings, Config& config) {
+  std::ifstream file(path);
+  if (!file) {
+    throw ConfigError(exit_code::no_input,
+                      "cannot read config file " + path + ": " + std::strerror(errno));
+  }
+  apply_ini(file, path, settings, config);
 }
 
 }  // namespace
@@ -129,6 +135,13 @@ Invocation parse_invocation(const std::vector<std::string>& args) {
   if (cli.count("config")) apply_file(cli["config"].as<std::string>(), settings, inv.config);
   apply(cli, inv.config, false, exit_code::usage);
   return inv;
+}
+
+Config parse_config_text(std::string_view text, const std::string& path) {
+  std::istringstream ini{std::string(text)};
+  Config config;
+  apply_ini(ini, path, settings_description(), config);
+  return config;
 }
 
 std::string to_ini(const Config& config) {

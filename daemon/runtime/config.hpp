@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "runtime/log.hpp"
@@ -68,6 +69,10 @@ struct Invocation {
 // change what an old script meant. Throws ConfigError: 64 for the command line, 66 for an
 // unreadable file, 78 for its content.
 Invocation parse_invocation(const std::vector<std::string>& args);
+
+// The settings of a config file's content over the defaults, read as --config reads the file
+// (without a command line); `path` names the file in errors. Throws ConfigError 78.
+Config parse_config_text(std::string_view text, const std::string& path);
 
 // The effective configuration as an INI file that --config accepts.
 std::string to_ini(const Config& config);

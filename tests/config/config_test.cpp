@@ -221,6 +221,18 @@ TEST_CASE("a bad value in the config file names the file and exits 78", "[config
   CHECK(status_of({"--config", (dir.path() / "missing.conf").string()}) == exit_code::no_input);
 }
 
+TEST_CASE("a config file's text parses as the file does", "[config]") {
+  const std::string ini = to_ini(parse_invocation(command_line_of_examples()).config);
+  CHECK(values_of(parse_config_text(ini, "text.conf")) == values_of(from_ini(ini)));
+  try {
+    parse_config_text("max-clients = lots\n", "text.conf");
+    FAIL("a bad value was accepted");
+  } catch (const ConfigError& e) {
+    CHECK(e.exit_status() == exit_code::config);
+    CHECK(std::string(e.what()).starts_with("invalid config file text.conf: invalid value"));
+  }
+}
+
 TEST_CASE("help shows every option with the default from the table", "[config]") {
   const std::string help = parse_invocation({"--help"}).help_text;
   for (const auto& spec : option_table()) {
