@@ -8,6 +8,7 @@ TCPCHAT_PACKAGES=(
   libsystemd-dev systemd
   libreadline-dev tmux
   dpkg-dev file groff-base man-db strace
+  clang-14 libclang-rt-14-dev
 )
 
 # Installs whichever of the named packages are missing, quietly; sudo when not root.
