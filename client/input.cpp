@@ -76,7 +76,7 @@ Prepared prepare_json_line(std::string_view line, Message defaults, std::size_t 
                           : key == "date"        ? &defaults.date
                                                  : nullptr;
     if (!target) {
-      return "it has the key \"" + std::string(key) +
+      return "it has the key \"" + displayable(key) +
              "\"; only message, subject, client_name and date are known";
     }
     const auto* text = field.if_string();

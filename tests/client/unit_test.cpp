@@ -191,6 +191,10 @@ TEST_CASE("input: JSON lines set the message and optionally the other fields", "
   CHECK(problem(R"({"subject": "x"})") == "it has no \"message\"");
   CHECK(problem(R"({"message": 1})") == "its \"message\" is not a string");
   CHECK_THAT(problem(R"({"message": "x", "mesage": "y"})"), Catch::Contains("\"mesage\""));
+  // The sentence goes to stderr: a key cannot put a control character on the terminal.
+  CHECK_THAT(problem(R"({"message": "x", "\u001b[2J\n": "y"})"),
+             Catch::StartsWith(R"(it has the key "\u001b[2J\n")"));
+  CHECK_THAT(problem(R"({"\u202e": 1})"), Catch::StartsWith(R"(it has the key "\u202e")"));
 }
 
 TEST_CASE("output: the protocol's forms, coloured by sender only when asked", "[unit]") {
@@ -247,8 +251,7 @@ TEST_CASE("echo tracker: own echoes confirm in order, by all four fields", "[uni
 TEST_CASE("backoff: doubles from 250 ms up to 8 s, and starts over after a reset", "[unit]") {
   Backoff backoff;
   std::vector<long> waits;
-  for (int i = 0; i < 7; ++i)
-    waits.push_back(static_cast<long>(backoff.next().count()));
+  for (int i = 0; i < 7; ++i) waits.push_back(static_cast<long>(backoff.next().count()));
   CHECK(waits == std::vector<long>{250, 500, 1000, 2000, 4000, 8000, 8000});
   CHECK(backoff.attempt() == 7);
   backoff.reset();
