@@ -233,6 +233,20 @@ TEST_CASE("a config file's text parses as the file does", "[config]") {
   }
 }
 
+TEST_CASE("a name or value holding a placeholder of program_options is shown as written",
+          "[config]") {
+  CHECK(error_of({"--x%original_token%"}) ==
+        "unrecognised option '--x%original_token%'; see tcpchatd --help");
+  for (const std::string line : {"port%original_token% = 1", "quiet = %value%", "%option% = 1"}) {
+    try {
+      parse_config_text(line + "\n", "text.conf");
+      FAIL("accepted: " << line);
+    } catch (const ConfigError& e) {
+      CHECK_THAT(e.what(), Catch::Contains(line.substr(0, line.find(' '))));
+    }
+  }
+}
+
 TEST_CASE("help shows every option with the default from the table", "[config]") {
   const std::string help = parse_invocation({"--help"}).help_text;
   for (const auto& spec : option_table()) {
