@@ -132,7 +132,7 @@ TEST_CASE("frame-timeout runs from the unfinished frame's first byte, not the la
   const std::size_t chunk = frame.size() * 3 / 2;
   std::size_t sent = 0, echoed = 0;
   const auto start = tcpchat::test::Clock::now();
-  while (tcpchat::test::Clock::now() - start < 1500ms && echoed < 2000) {
+  while (tcpchat::test::Clock::now() - start < 1500ms) {
     std::string bytes;
     while (bytes.size() < chunk) bytes += frame.substr((sent + bytes.size()) % frame.size());
     bytes.resize(chunk);
@@ -144,7 +144,6 @@ TEST_CASE("frame-timeout runs from the unfinished frame's first byte, not the la
       REQUIRE(echo->client_name == "busy");
     }
   }
-  CHECK(tcpchat::test::Clock::now() - start >= 1500ms);
   CHECK_FALSE(contains(daemon.log(), "frame-timeout"));
   CHECK(sender.nothing_within(100ms));  // no InvalidRequestError
   CHECK_FALSE(sender.closed());
