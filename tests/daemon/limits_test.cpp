@@ -1,5 +1,3 @@
-#include <sys/socket.h>
-
 #include <catch2/catch.hpp>
 
 #include "daemon_process.hpp"
@@ -12,21 +10,9 @@ using tcpchat::test::Daemon;
 using tcpchat::test::Peer;
 using namespace std::chrono_literals;
 
-namespace {
-
-// A client whose receive buffer is tiny and never read: the daemon's queue for it must grow.
-Peer stalled_client(std::uint16_t port) {
-  Peer p(port);
-  const int small = 4096;
-  setsockopt(p.fd(), SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
-  return p;
-}
-
-}  // namespace
-
 TEST_CASE("a client that never reads is dropped, the others receive everything", "[limits]") {
   Daemon daemon({"--max-queue-bytes", "256KiB", "--quiet"});
-  Peer stalled = stalled_client(daemon.port());
+  Peer stalled = tcpchat::test::stalled_peer(daemon.port());
   Peer sender(daemon.port()), reader(daemon.port());
   REQUIRE(tcpchat::test::sync_room({&sender, &reader}));
   // More than the kernel's socket buffers can absorb (tcp_wmem allows 4 MiB), so the rest
@@ -48,7 +34,7 @@ TEST_CASE("a write that makes no progress for --write-timeout ends the session",
   // A queue bound far above the 9 MB sent, so that only the write timeout can end the session,
   // however slowly a loaded machine runs the sender.
   Daemon daemon({"--write-timeout", "300ms", "--max-queue-bytes", "64MiB", "--quiet"});
-  Peer stalled = stalled_client(daemon.port());
+  Peer stalled = tcpchat::test::stalled_peer(daemon.port());
   Peer sender(daemon.port());
   const Message m{"s", "", std::string(60000, 'w'), "d"};
   for (int i = 0; i < 150; ++i) {
@@ -61,7 +47,7 @@ TEST_CASE("a write that makes no progress for --write-timeout ends the session",
 
 TEST_CASE("all queues together are bounded, the largest queue goes first", "[limits]") {
   Daemon daemon({"--max-total-queue-bytes", "512KiB", "--quiet"});
-  Peer stalled = stalled_client(daemon.port());
+  Peer stalled = tcpchat::test::stalled_peer(daemon.port());
   Peer sender(daemon.port()), reader(daemon.port());
   REQUIRE(tcpchat::test::sync_room({&sender, &reader}));
   const Message m{"s", "", std::string(8000, 't'), "d"};

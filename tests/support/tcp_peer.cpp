@@ -18,7 +18,7 @@
 
 namespace tcpchat::test {
 
-Peer::Peer(std::uint16_t port, const std::string& host) {
+Peer::Peer(std::uint16_t port, const std::string& host, SocketTuning tuning) {
   sockaddr_storage addr{};
   socklen_t len = 0;
   int family = AF_INET;
@@ -42,6 +42,14 @@ Peer::Peer(std::uint16_t port, const std::string& host) {
   setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   timeval tv{5, 0};
   setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  if (tuning.receive_buffer_bytes > 0) {
+    setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &tuning.receive_buffer_bytes,
+               sizeof tuning.receive_buffer_bytes);
+  }
+  if (tuning.max_segment_bytes > 0) {
+    setsockopt(fd_, IPPROTO_TCP, TCP_MAXSEG, &tuning.max_segment_bytes,
+               sizeof tuning.max_segment_bytes);
+  }
   if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), len) != 0) {
     const std::string why = std::strerror(errno);
     ::close(fd_);
@@ -51,13 +59,17 @@ Peer::Peer(std::uint16_t port, const std::string& host) {
 }
 
 Peer::Peer(Peer&& other) noexcept
-    : fd_(std::exchange(other.fd_, -1)), inbox_(std::move(other.inbox_)), eof_(other.eof_) {}
+    : fd_(std::exchange(other.fd_, -1)),
+      inbox_(std::move(other.inbox_)),
+      head_(std::exchange(other.head_, 0)),
+      eof_(other.eof_) {}
 
 Peer& Peer::operator=(Peer&& other) noexcept {
   if (this != &other) {
     close();
     fd_ = std::exchange(other.fd_, -1);
     inbox_ = std::move(other.inbox_);
+    head_ = std::exchange(other.head_, 0);
     eof_ = other.eof_;
   }
   return *this;
@@ -78,13 +90,19 @@ void Peer::reset() {
   close();
 }
 
-void Peer::send(std::string_view bytes) {
+bool Peer::try_send(std::string_view bytes) {
   while (!bytes.empty()) {
     const ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw std::runtime_error(std::string("send failed: ") + std::strerror(errno));
+    if (n <= 0) return false;
     bytes.remove_prefix(static_cast<std::size_t>(n));
   }
+  return true;
+}
+
+void Peer::send(std::string_view bytes) {
+  if (!try_send(bytes))
+    throw std::runtime_error(std::string("send failed: ") + std::strerror(errno));
 }
 
 void Peer::send_message(const Message& m) {
@@ -108,23 +126,28 @@ bool Peer::fill(Clock::time_point deadline) {
     eof_ = true;
     return false;
   }
+  inbox_.erase(0, std::exchange(head_, 0));
   inbox_.append(buf, static_cast<std::size_t>(n));
   return true;
+}
+
+std::string Peer::take(std::size_t n) {
+  std::string out(unread().substr(0, n));
+  head_ += out.size();
+  return out;
 }
 
 std::optional<std::string> Peer::read_frame(std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
   for (;;) {
-    const auto newline = inbox_.find('\n');
-    if (newline != std::string::npos) {
-      const auto colon = inbox_.find(':');
-      if (colon != std::string::npos && colon < newline) {
-        const std::size_t length = std::stoul(inbox_.substr(colon + 1, newline - colon - 1));
-        if (inbox_.size() >= newline + 1 + length) {
-          std::string frame = inbox_.substr(0, newline + 1 + length);
-          inbox_.erase(0, frame.size());
-          return frame;
-        }
+    const std::string_view in = unread();
+    const auto newline = in.find('\n');
+    if (newline != std::string_view::npos) {
+      const auto colon = in.find(':');
+      if (colon != std::string_view::npos && colon < newline) {
+        const std::size_t length =
+            std::stoul(std::string(in.substr(colon + 1, newline - colon - 1)));
+        if (in.size() >= newline + 1 + length) return take(newline + 1 + length);
       }
     }
     if (!fill(deadline)) {
@@ -161,11 +184,9 @@ std::vector<Message> Peer::read_messages(std::size_t n, std::chrono::millisecond
 
 std::string Peer::read_bytes(std::size_t n, std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
-  while (inbox_.size() < n && fill(deadline)) {
+  while (buffered() < n && fill(deadline)) {
   }
-  std::string out = inbox_.substr(0, n);
-  inbox_.erase(0, out.size());
-  return out;
+  return take(n);
 }
 
 bool Peer::wait_closed(std::chrono::milliseconds timeout) {
@@ -175,11 +196,11 @@ bool Peer::wait_closed(std::chrono::milliseconds timeout) {
 }
 
 bool Peer::nothing_within(std::chrono::milliseconds quiet) {
-  const std::size_t before = inbox_.size();
+  const std::size_t before = buffered();
   const auto deadline = Clock::now() + quiet;
   while (Clock::now() < deadline && fill(deadline)) {
   }
-  return inbox_.size() == before;
+  return buffered() == before;
 }
 
 }  // namespace tcpchat::test
@@ -193,6 +214,22 @@ std::string Peer::local_name() const {
   char text[INET_ADDRSTRLEN] = {};
   inet_ntop(AF_INET, &addr.sin_addr, text, sizeof text);
   return std::string(text) + ":" + std::to_string(ntohs(addr.sin_port));
+}
+
+Peer stalled_peer(std::uint16_t port) {
+  return Peer(port, "127.0.0.1", {.receive_buffer_bytes = 4096, .max_segment_bytes = 536});
+}
+
+std::vector<std::size_t> ready_peers(std::span<Peer> peers, std::chrono::milliseconds timeout) {
+  std::vector<pollfd> fds;
+  fds.reserve(peers.size());
+  for (const Peer& p : peers) fds.push_back({p.closed() ? -1 : p.fd(), POLLIN, 0});
+  std::vector<std::size_t> ready;
+  if (::poll(fds.data(), fds.size(), static_cast<int>(timeout.count())) <= 0) return ready;
+  for (std::size_t i = 0; i < fds.size(); ++i) {
+    if (fds[i].revents != 0) ready.push_back(i);
+  }
+  return ready;
 }
 
 bool sync_room(const std::vector<Peer*>& peers) {

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,10 +14,17 @@
 
 namespace tcpchat::test {
 
+// Socket options set before connecting, since the SYN carries what they change.
+struct SocketTuning {
+  int receive_buffer_bytes = 0;  // SO_RCVBUF, 0: the kernel's default
+  int max_segment_bytes = 0;     // TCP_MAXSEG, the MSS this end announces; 0: the default
+};
+
 class Peer {
  public:
   // Connects to host:port; throws if that fails within 5 s.
-  explicit Peer(std::uint16_t port, const std::string& host = "127.0.0.1");
+  explicit Peer(std::uint16_t port, const std::string& host = "127.0.0.1",
+                SocketTuning tuning = {});
   ~Peer();
   Peer(Peer&& other) noexcept;
   Peer& operator=(Peer&& other) noexcept;
@@ -25,6 +33,9 @@ class Peer {
 
   int fd() const { return fd_; }
   void send(std::string_view bytes);
+  // Sends `bytes` as a hostile client would, without minding that the daemon may refuse and
+  // close in the middle; false if the connection failed before all were sent.
+  bool try_send(std::string_view bytes);
   void send_message(const Message& m);
   void shutdown_write();
   void close();
@@ -47,16 +58,31 @@ class Peer {
   bool closed() const { return eof_; }
   // This end's address as the daemon logs it, `127.0.0.1:PORT`.
   std::string local_name() const;
-  std::size_t buffered() const { return inbox_.size(); }
+  std::size_t buffered() const { return inbox_.size() - head_; }
 
  private:
   // Reads what is available, waiting at most until `deadline`; false on timeout or EOF.
   bool fill(Clock::time_point deadline);
+  std::string_view unread() const { return std::string_view(inbox_).substr(head_); }
+  // Takes `n` bytes off the front of what is unread; the copy waits for the next fill(), so that
+  // reading many small frames from one large receive is not quadratic.
+  std::string take(std::size_t n);
 
   int fd_ = -1;
   std::string inbox_;
+  std::size_t head_ = 0;
   bool eof_ = false;
 };
+
+// A client that never reads: a 4 KiB receive buffer, and 536-byte segments so that the daemon's
+// kernel send buffer stays small too (loopback's 64 KiB segments let it grow to megabytes).
+// Whatever else the daemon sends it has to wait in its queue.
+Peer stalled_peer(std::uint16_t port);
+
+// The indices of `peers` with input to read or whose connection ended, waiting at most
+// `timeout` for one; peers already seen closed are left out. Read every whole frame of a ready
+// peer before asking again, since a frame already buffered does not make a peer ready.
+std::vector<std::size_t> ready_peers(std::span<Peer> peers, std::chrono::milliseconds timeout);
 
 // The daemon joins connections in the order it accepts them, and a connect() returns before
 // that: a message sent right away may reach the room before a newer client is in it. This has
