@@ -8,6 +8,8 @@
 #include <iostream>
 #include <sstream>
 
+#include "tcpchat/option_error.hpp"
+
 namespace tcpchat::bench {
 namespace {
 
@@ -215,8 +217,8 @@ std::optional<Options> parse_options(int argc, char** argv) {
   try {
     po::store(po::command_line_parser(args).options(all).run(), vm);
     po::notify(vm);
-  } catch (const po::error& e) {
-    throw UsageError(e.what());
+  } catch (po::error& e) {
+    throw UsageError(OptionErrorSentence::of(e));
   }
   if (vm.count("help")) {
     std::cout << usage << all << epilogue;

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "tcpchat/format.hpp"
+#include "tcpchat/option_error.hpp"
 #include "tcpchat/utf8.hpp"
 
 namespace tcpchat::client {
@@ -93,8 +94,8 @@ std::map<std::string, Setting> merge_settings(const po::options_description& set
       po::variables_map from_file;
       try {
         po::store(po::parse_config_file(file, settings), from_file);
-      } catch (const po::error& e) {
-        throw UsageError("config file " + path->string() + ": " + e.what());
+      } catch (po::error& e) {
+        throw UsageError("config file " + path->string() + ": " + OptionErrorSentence::of(e));
       }
       for (const auto& [key, value] : from_file)
         merged[key] = {value.as<std::string>(), key + " in " + path->string()};
@@ -226,8 +227,8 @@ Command parse_command(const std::vector<std::string>& args, const Environment& e
                   .positional(po::positional_options_description())
                   .run(),
               vm);
-  } catch (const po::error& e) {
-    throw UsageError(e.what());
+  } catch (po::error& e) {
+    throw UsageError(OptionErrorSentence::of(e));
   }
   Command command;
   if (vm["help"].as<bool>()) {

@@ -9,6 +9,7 @@
 
 #include "runtime/exit_codes.hpp"
 #include "runtime/option_table.hpp"
+#include "tcpchat/option_error.hpp"
 
 namespace tcpchat {
 namespace po = boost::program_options;
@@ -27,26 +28,6 @@ std::string option_label(std::string_view name, bool from_file) {
   if (from_file) label += '"';
   return label;
 }
-
-// program_options makes its sentence by replacing each %placeholder% of a template with the
-// user's text and searching again, so a name or value that holds a placeholder itself
-// ("%original_token%") never ends: a hang at start, or of the running daemon on SIGHUP. The
-// user's '%' stand in as DEL while the sentence is made. The class only names the protected
-// member: no object of it is ever made.
-class PlaceholderSafeSentence : po::error_with_option_name {
- public:
-  static std::string of(po::error& e) {
-    auto* named = dynamic_cast<po::error_with_option_name*>(&e);
-    if (!named) return e.what();
-    constexpr char stand_in = '\x7f';
-    for (auto& [placeholder, text] : named->*&PlaceholderSafeSentence::m_substitutions) {
-      std::ranges::replace(text, '%', stand_in);
-    }
-    std::string sentence = named->what();
-    std::ranges::replace(sentence, stand_in, '%');
-    return sentence;
-  }
-};
 
 // Applies the values present in `vm` to `config`.
 void apply(const po::variables_map& vm, Config& config, bool from_file, int status) {
@@ -107,7 +88,7 @@ void apply_ini(std::istream& ini, const std::string& path, const po::options_des
     apply(from_file, config, true, exit_code::config);
   } catch (po::error& e) {
     throw ConfigError(exit_code::config,
-                      "invalid config file " + path + ": " + PlaceholderSafeSentence::of(e));
+                      "invalid config file " + path + ": " + OptionErrorSentence::of(e));
   } catch (const ConfigError& e) {
     throw ConfigError(exit_code::config, "invalid config file " + path + ": " + e.what());
   }
@@ -141,7 +122,7 @@ Invocation parse_invocation(const std::vector<std::string>& args) {
   try {
     po::store(po::command_line_parser(args).options(all).style(command_line_style).run(), cli);
   } catch (po::error& e) {
-    throw ConfigError(exit_code::usage, PlaceholderSafeSentence::of(e) + "; see tcpchatd --help");
+    throw ConfigError(exit_code::usage, OptionErrorSentence::of(e) + "; see tcpchatd --help");
   }
   if (cli.count("help")) {
     inv.action = Action::help;
