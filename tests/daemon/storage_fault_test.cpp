@@ -106,11 +106,8 @@ TEST_CASE("a rotation that cannot open its new file is retried and recovers by i
   REQUIRE(old.size() >= static_cast<std::size_t>(before_recovery));
   CHECK(holds(old.back(), sent - 2));
   // One error line per retry, not one per append.
-  const std::string log = daemon.log();
-  std::size_t errors = 0;
-  for (auto at = log.find("error: "); at != std::string::npos; at = log.find("error: ", at + 1))
-    ++errors;
-  CHECK(errors < static_cast<std::size_t>(sent - before_recovery));
+  CHECK(tcpchat::test::occurrences(daemon.log(), "error: ") <
+        static_cast<std::size_t>(sent - before_recovery));
 }
 
 TEST_CASE("a full disk refuses what it cannot record and recovers when space returns",

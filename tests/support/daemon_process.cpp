@@ -58,6 +58,26 @@ std::optional<int> Daemon::stop(int signo, std::chrono::milliseconds timeout) {
   return process_.wait_exit(timeout);
 }
 
+std::size_t occurrences(std::string_view text, std::string_view needle) {
+  std::size_t n = 0;
+  for (auto at = text.find(needle); at != std::string_view::npos; at = text.find(needle, at + 1)) {
+    ++n;
+  }
+  return n;
+}
+
+std::size_t repeated_warnings(const std::string& log, std::string_view marker,
+                              std::string_view kind) {
+  const std::string summary =
+      " more \"" + std::string(kind) + "\" warnings in the last second were not logged";
+  std::size_t total = occurrences(log, marker);
+  for (auto at = log.find(summary); at != std::string::npos; at = log.find(summary, at + 1)) {
+    const auto start = log.find_last_not_of("0123456789", at - 1) + 1;
+    total += std::stoul(log.substr(start, at - start));
+  }
+  return total;
+}
+
 Outcome run_daemon(std::vector<std::string> args) {
   args.insert(args.begin(), daemon_path());
   Process p(args);

@@ -49,6 +49,15 @@ inline bool contains(std::string_view haystack, std::string_view needle) {
   return haystack.find(needle) != std::string_view::npos;
 }
 
+// How many times `needle` occurs in `text`.
+std::size_t occurrences(std::string_view text, std::string_view needle);
+
+// How many warnings of a kind the daemon rate-limits the log stands for: the lines holding
+// `marker`, plus the counts of its summary lines for `kind`
+// (`57 more "invalid request" warnings in the last second were not logged`).
+std::size_t repeated_warnings(const std::string& log, std::string_view marker,
+                              std::string_view kind);
+
 // The ports in every `listening on ADDR:PORT` line of `log`, in order.
 std::vector<std::uint16_t> listening_ports(const std::string& log);
 
