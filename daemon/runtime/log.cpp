@@ -37,7 +37,7 @@ struct RepeatState {
   Clock::time_point window_end{};
   std::size_t suppressed = 0;
 };
-constexpr std::size_t repeat_kinds = 4;
+constexpr std::size_t repeat_kinds = static_cast<std::size_t>(Repeat::client_failure) + 1;
 std::array<RepeatState, repeat_kinds> repeats;
 
 std::string_view repeat_name(Repeat kind) {
@@ -182,7 +182,7 @@ void serve(Clock::time_point now) {
 
 void flush(std::chrono::milliseconds bound) {
   const auto deadline = Clock::now() + bound;
-  for (std::size_t i = 0; i < repeat_kinds; ++i) summarise(static_cast<Repeat>(i));
+  summarise_due(Clock::time_point::max());
   output().flush(bound);
   report_dropped();
   output().flush(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()));

@@ -182,20 +182,14 @@ bool HistoryFile::append(std::string_view lines, std::string& error) {
     if (n <= 0) {
       error = "cannot write history file " + path_ + ": " + (n < 0 ? errno_text() : "no progress");
       // Leave no half-written line behind: the next append must start on a fresh line.
-      if (regular_ && written > 0 && ::ftruncate(fd_, static_cast<off_t>(size_)) != 0) {
-        error += "; could not remove the partial line either (" + errno_text() + ")";
-        lose_position(error);
-      }
+      if (written > 0) cut_back("the partial line", error);
       return false;
     }
     written += static_cast<std::size_t>(n);
   }
   if (policy_ == FsyncPolicy::always && !durable(error)) {
     // The batch is refused, so it must not be replayed later either: cut it off again.
-    if (regular_ && ::ftruncate(fd_, static_cast<off_t>(size_)) != 0) {
-      error += "; could not remove the batch either (" + errno_text() + ")";
-      lose_position(error);
-    }
+    cut_back("the batch", error);
     return false;
   }
   size_ += written;
@@ -210,7 +204,9 @@ bool HistoryFile::durable(std::string& error) {
   return false;
 }
 
-void HistoryFile::lose_position(std::string& error) {
+void HistoryFile::cut_back(std::string_view what, std::string& error) {
+  if (!regular_ || ::ftruncate(fd_, static_cast<off_t>(size_)) == 0) return;
+  error += "; could not remove " + std::string(what) + " either (" + errno_text() + ")";
   std::string reopen_error;
   if (reopen(reopen_error)) {
     error += "; reopened the file, which may keep the refused lines";

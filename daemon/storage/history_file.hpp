@@ -56,8 +56,9 @@ class HistoryFile final : public Journal {
   void retry_rotation(std::chrono::steady_clock::time_point now, std::string why);
   // fdatasync; false with `error` set when the data may not be on disk.
   bool durable(std::string& error);
-  // After the file could not be cut back: reopens it, so appends start on a fresh line again.
-  void lose_position(std::string& error);
+  // Cuts the file back to size_, dropping `what` was written after it; if that fails, adds why
+  // to `error` and reopens the file, so that appends go on.
+  void cut_back(std::string_view what, std::string& error);
 
   std::string path_;
   std::size_t max_bytes_;
