@@ -6,6 +6,7 @@
 #include "net/session.hpp"
 #include "runtime/exit_codes.hpp"
 #include "runtime/log.hpp"
+#include "runtime/scheduler_slice.hpp"
 #include "tcpchat/format.hpp"
 #include "tcpchat/wire.hpp"
 
@@ -104,6 +105,7 @@ std::string Server::status() const {
 }
 
 void Server::start() {
+  apply_scheduler_slice();
   for (auto& listener : listeners_) {
     log::notice("listening on " + listener->name());
     listener->start();
@@ -205,6 +207,12 @@ void Server::arm_fsync() {
   });
 }
 
+void Server::apply_scheduler_slice() {
+  const std::string error =
+      request_scheduler_slice(std::chrono::microseconds(config_.scheduler_slice_us));
+  if (!error.empty()) log::warning(error);
+}
+
 void Server::reload() {
   Invocation inv;
   try {
@@ -226,6 +234,7 @@ void Server::reload() {
     if (!history_file_->reopen(error)) log::error(error);
   }
   arm_fsync();
+  apply_scheduler_slice();
   log::info("SIGHUP: reloaded the configuration; changed: " +
             (plan.changed.empty() ? std::string("nothing") : joined(plan.changed)));
   if (!plan.restart.empty()) {

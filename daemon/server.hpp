@@ -44,6 +44,8 @@ class Server final : private OrderedSink {
   void on_signal(int signo);
   void shutdown(const char* why);
   void reload();
+  // The scheduler slice of --scheduler-slice-us, for the loop's thread; at start and on SIGHUP.
+  void apply_scheduler_slice();
   void arm_fsync();
   void arm_signals();
   std::string status() const;

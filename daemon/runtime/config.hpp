@@ -38,6 +38,7 @@ struct Config {
   std::size_t history_file_max_bytes = 64u << 20;
 
   Duration shutdown_timeout = std::chrono::seconds(5);
+  std::uint32_t scheduler_slice_us = 100;  // 0: the kernel's default
   log::Level log_level = log::Level::info;
   bool log_messages = true;
 

@@ -259,6 +259,12 @@ std::vector<OptionSpec> make_table() {
       single({"shutdown-timeout", "DURATION",
               "on SIGTERM/SIGINT, how long to flush queued messages before closing", R::live},
              &Config::shutdown_timeout, Time{}));
+  t.push_back(single({"scheduler-slice-us", "MICROSECONDS",
+                      "the CPU slice the daemon asks the scheduler for (Linux 6.12 or later "
+                      "takes 100 to 100000): a short one runs it as soon as a message arrives on "
+                      "a busy CPU",
+                      R::live, "0", "the kernel's default"},
+                     &Config::scheduler_slice_us, Count<std::uint32_t>{0, 100'000}));
   t.push_back(
       single({"log-level", "debug|info|warning|error", "least severe log lines shown", R::live},
              &Config::log_level,

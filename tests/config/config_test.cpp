@@ -34,6 +34,7 @@ const std::map<std::string, std::vector<std::string>> examples = {
     {"history-fsync", {"always"}},
     {"history-file-max-bytes", {"1000"}},
     {"shutdown-timeout", {"0s"}},
+    {"scheduler-slice-us", {"250"}},
     {"log-level", {"debug"}},
     {"log-messages", {"false"}},
 };

@@ -1,8 +1,11 @@
 // How tcpchatd fits its host: descriptor limits, accept errors, the journal.
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 
 #include <catch2/catch.hpp>
+#include <csignal>
+#include <cstdio>
 #include <fstream>
 
 #include "daemon_process.hpp"
@@ -15,6 +18,24 @@ using tcpchat::test::TempDir;
 using namespace std::chrono_literals;
 
 namespace {
+
+// The scheduler slice of `pid` in nanoseconds, from the `se.slice` line of /proc/PID/sched.
+std::uint64_t slice_of(const std::string& pid) {
+  const std::string text = tcpchat::test::read_text_file("/proc/" + pid + "/sched");
+  const auto at = text.find("se.slice");
+  REQUIRE(at != std::string::npos);
+  const auto colon = text.find(':', at);
+  return std::stoull(text.substr(colon + 1));
+}
+
+// Whether the kernel takes a custom slice for SCHED_OTHER (Linux 6.12).
+bool kernel_takes_slices() {
+  utsname u{};
+  uname(&u);
+  unsigned major = 0, minor = 0;
+  std::sscanf(u.release, "%u.%u", &major, &minor);
+  return major > 6 || (major == 6 && minor >= 12);
+}
 
 std::string limits_of(pid_t pid) {
   return tcpchat::test::read_text_file("/proc/" + std::to_string(pid) + "/limits");
@@ -88,4 +109,29 @@ TEST_CASE("outside the journal, lines carry an ISO-8601 timestamp and a level", 
   CHECK(log[10] == 'T');
   CHECK((log[23] == '+' || log[23] == '-'));
   CHECK(log.substr(29, 8) == " notice:");
+}
+
+TEST_CASE("the daemon asks for its scheduler slice at start and on SIGHUP", "[platform]") {
+  if (!kernel_takes_slices()) {
+    WARN("this kernel predates custom scheduler slices (Linux 6.12): nothing to check");
+    return;
+  }
+  TempDir dir;
+  const auto config = dir.path() / "tcpchatd.conf";
+  const auto write_config = [&](const std::string& text) { std::ofstream(config) << text; };
+  write_config("");
+  Daemon daemon({"--config", config.string()});
+  const std::string pid = std::to_string(daemon.process().pid());
+  CHECK(slice_of(pid) == 100'000);  // the default, 100 us
+
+  write_config("scheduler-slice-us = 2500\n");
+  daemon.process().signal(SIGHUP);
+  REQUIRE(daemon.wait_log("changed: scheduler-slice-us 100 -> 2500"));
+  CHECK(slice_of(pid) == 2'500'000);
+
+  // 0 gives the thread back the kernel's default slice, the one this test runs with.
+  write_config("scheduler-slice-us = 0\n");
+  daemon.process().signal(SIGHUP);
+  REQUIRE(daemon.wait_log("changed: scheduler-slice-us 2500 -> 0"));
+  CHECK(slice_of(pid) == slice_of("self"));
 }
