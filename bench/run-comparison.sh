@@ -16,6 +16,10 @@
 #     SCENARIOS="S1 S2 S3 S3L S4"
 #     PEERS="redis nats tcpchat"      for run-anchors.sh
 #     ANCHORS=1 BENCH=1               0 skips that part (the table uses what $OUT holds)
+#     LOAD=                           a command kept running during the anchors, to compare the
+#                                     peers on a busy machine, say a program competing for the
+#                                     server's CPU half the time:
+#                                     LOAD="stress-ng --cpu 1 --cpu-load 50 --cpu-load-slice 2 --taskset 0"
 #     OUT=/tmp/tcpchat-perf-<time>
 #     REDIS_PORT NATS_PORT TCPCHAT_PORT  passed on to run-anchors.sh (17001, 17002, 17004): pick
 #                                     others when someone else may be running the anchors too
@@ -34,6 +38,7 @@ TAIL_REPS=${TAIL_REPS:-5}
 SCENARIOS=${SCENARIOS:-"S1 S2 S3 S3L S4"}
 PEERS=${PEERS:-"redis nats tcpchat"}
 ANCHORS=${ANCHORS:-1}
+LOAD=${LOAD:-}
 BENCH=${BENCH:-1}
 OUT=${OUT:-/tmp/tcpchat-perf-$(date -u +%Y%m%dT%H%M%SZ)}
 ANCHORS_SCRIPT="$ROOT/../shared/bench/run-anchors.sh"
@@ -50,9 +55,16 @@ mkdir -p "$OUT"
   echo "cpus: $(nproc)  model: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-)"
   echo "kernel: $(uname -r)"
   echo "loadavg at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "load during the anchors: ${LOAD:-none}"
 } >"$OUT/machine.txt"
 
 if [ "$ANCHORS" = 1 ]; then
+  load_pid=
+  if [ -n "$LOAD" ]; then
+    sh -c "exec $LOAD" >"$OUT/load.log" 2>&1 </dev/null &
+    load_pid=$!
+    trap 'kill "$load_pid" 2>/dev/null' EXIT
+  fi
   # S4 opens 10,000 connections: above tcpchatd's default --max-clients, as the issue asks.
   tcpchat_cmd="$DAEMON --port \$TCPCHAT_PORT --quiet --max-clients 20000"
   others=$(printf '%s\n' $SCENARIOS | grep -vx S3L | tr '\n' ' ')
@@ -64,6 +76,10 @@ if [ "$ANCHORS" = 1 ]; then
     *" S3L "*) "$ANCHORS_SCRIPT" PEERS="$PEERS" SCENARIOS=S3L REPS="$TAIL_REPS" \
                  OUT="$OUT/anchors-tail" TCPCHAT_CMD="$tcpchat_cmd" >/dev/null ;;
   esac
+  if [ -n "$load_pid" ]; then
+    kill "$load_pid" 2>/dev/null
+    wait "$load_pid" 2>/dev/null
+  fi
 fi
 
 . "$ROOT/bench/scenarios.sh"
