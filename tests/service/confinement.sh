@@ -11,8 +11,9 @@
 tcpchatd=$1 unit=$2
 make_work_dir
 
-# What SystemCallFilter= allows: the allow-list lines minus the "~" deny-list lines, with the
-# @groups expanded (systemd-analyze syscall-filter lists a group's calls and nested groups).
+# What SystemCallFilter= allows, read as systemd reads it: the first line is the allow-list, and
+# each later line, in order, adds its calls or ("~") takes them away; @groups are expanded
+# (systemd-analyze syscall-filter lists a group's calls and nested groups).
 expand() {
   local item
   for item in "$@"; do
@@ -24,13 +25,21 @@ expand() {
     fi
   done
 }
-allow=() deny=()
+filters=0
+: >"$work/allowed"
 while read -r filter; do
-  # shellcheck disable=SC2206 # the setting is a space-separated list
-  if [[ $filter = ~* ]]; then deny+=(${filter#\~}); else allow+=($filter); fi
+  filters=$((filters + 1))
+  if [[ $filter = ~* ]]; then
+    [ "$filters" -gt 1 ] || fail "$unit's first SystemCallFilter= is a deny-list, not an allow-list"
+    # shellcheck disable=SC2086 # the setting is a space-separated list
+    comm -23 "$work/allowed" <(expand ${filter#\~} | sort -u) >"$work/filtered"
+  else
+    # shellcheck disable=SC2086
+    sort -u "$work/allowed" <(expand $filter) >"$work/filtered"
+  fi
+  mv "$work/filtered" "$work/allowed"
 done < <(sed -n 's/^SystemCallFilter=//p' "$unit")
-[ ${#allow[@]} -gt 0 ] || fail "$unit has no SystemCallFilter= allow-list"
-comm -23 <(expand "${allow[@]}" | sort -u) <(expand "${deny[@]}" | sort -u) >"$work/allowed"
+[ "$filters" -gt 0 ] || fail "$unit has no SystemCallFilter= allow-list"
 
 cat >"$work/tcpchatd.conf" <<CONF
 history = 10
