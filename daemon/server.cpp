@@ -5,6 +5,7 @@
 
 #include "net/session.hpp"
 #include "runtime/exit_codes.hpp"
+#include "runtime/host_port.hpp"
 #include "runtime/log.hpp"
 #include "runtime/scheduler_slice.hpp"
 #include "tcpchat/format.hpp"
@@ -18,6 +19,8 @@ namespace {
 
 // With history-fsync = interval, how often the history file is fsync'ed.
 constexpr auto fsync_period = std::chrono::seconds(1);
+// /readyz says not ready for this long after a history append failed, unless one succeeds.
+constexpr std::chrono::seconds storage_failure_window{10};
 
 std::unique_ptr<HistoryFile> open_history(const Config& config) {
   if (config.history_file.empty()) return nullptr;
@@ -84,12 +87,65 @@ Server::Server(asio::io_context& io, Config config, std::vector<std::string> arg
   for (auto& acceptor : passed) {
     listeners_.push_back(std::make_unique<Listener>(std::move(acceptor), on_accept, capacity));
   }
-  if (!passed.empty()) return;
-  for (const auto& address : config_.bind) {
-    const tcp::endpoint endpoint(asio::ip::make_address(address), config_.port);
-    listeners_.push_back(
-        std::make_unique<Listener>(open_acceptor(io_, endpoint), on_accept, capacity));
+  if (passed.empty()) {
+    for (const auto& address : config_.bind) {
+      const tcp::endpoint endpoint(asio::ip::make_address(address), config_.port);
+      listeners_.push_back(
+          std::make_unique<Listener>(open_acceptor(io_, endpoint), on_accept, capacity));
+    }
   }
+  open_monitor();
+}
+
+void Server::open_monitor() {
+  if (config_.monitor.empty()) return;
+  const auto where = parse_host_port(config_.monitor);  // the option table checked it
+  const tcp::endpoint endpoint(asio::ip::make_address(where->address), where->port);
+  auto acceptor = open_acceptor(io_, endpoint);
+  monitor_name_ = endpoint_name(acceptor.local_endpoint());
+  monitor_loopback_ = endpoint.address().is_loopback();
+  monitor_ = std::make_unique<Monitor>(
+      io_, std::move(acceptor), static_cast<const MonitorSource&>(*this),
+      MonitorSettings{.list_clients = config_.monitor_clients, .version = TCPCHAT_VERSION});
+}
+
+Gauges Server::gauges() const {
+  return {.clients = room_.size(),
+          .sessions = hub_.live(),
+          .clients_limit = config_.max_clients,
+          .queued_bytes = hub_.held().queued(),
+          .queued_bytes_limit = config_.max_total_queue_bytes,
+          .input_bytes = hub_.held().input(),
+          .history_messages = room_.history_size(),
+          .history_bytes = room_.history_bytes(),
+          .history_write_errors = history_file_ ? history_file_->write_errors() : 0};
+}
+
+const Counters& Server::counters() const {
+  return hub_.counters();
+}
+
+std::vector<ClientRecord> Server::open_clients() const {
+  std::vector<ClientRecord> out;
+  out.reserve(hub_.live());
+  const SteadyTime now = std::chrono::steady_clock::now();
+  hub_.for_each_live([&](const Session& s) { out.push_back(s.record(now)); });
+  return out;
+}
+
+const ClosedClients& Server::closed_clients() const {
+  return hub_.closed();
+}
+
+std::optional<std::string> Server::not_ready() const {
+  if (!history_file_ || !history_file_->failing()) return std::nullopt;
+  const auto& failure = *history_file_->failing();
+  const auto ago = std::chrono::steady_clock::now() - failure.at;
+  if (ago >= storage_failure_window) return std::nullopt;
+  return failure.why + " (" +
+         std::to_string(std::chrono::duration_cast<std::chrono::seconds>(ago).count()) +
+         " s ago; ready again once a message is recorded, or " +
+         std::to_string(storage_failure_window.count()) + " s after the last failure)";
 }
 
 std::optional<std::string> Server::why_full() const {
@@ -101,7 +157,8 @@ std::optional<std::string> Server::why_full() const {
 
 std::string Server::status() const {
   return std::to_string(room_.size()) + " clients, " + std::to_string(room_.messages()) +
-         " messages, " + std::to_string(hub_.dropped()) + " slow consumers dropped";
+         " messages, " + std::to_string(hub_.dropped()) + " slow consumers dropped, " +
+         std::to_string(hub_.held().queued()) + " bytes queued";
 }
 
 void Server::start() {
@@ -109,6 +166,17 @@ void Server::start() {
   for (auto& listener : listeners_) {
     log::notice("listening on " + listener->name());
     listener->start();
+  }
+  if (monitor_) {
+    monitor_->start();
+    // Not "listening on": tests and scripts take the first such line as the chat port.
+    log::notice("monitor: serving http://" + monitor_name_ + "/");
+    if (!monitor_loopback_) {
+      log::warning("monitor: http://" + monitor_name_ +
+                   "/ has no authentication and can be reached from other machines: bind it to "
+                   "loopback (--monitor 127.0.0.1:9100) or put it behind a proxy that "
+                   "authenticates");
+    }
   }
   arm_signals();
   arm_fsync();
@@ -129,9 +197,9 @@ void Server::on_accept(tcp::socket socket, std::string peer) {
     log::warning(log::Repeat::refused_client,
                  "client limit reached (" + std::to_string(config_.max_clients) +
                      " clients, --max-clients): refusing " + session->peer());
-    session->reject(server_subject::server_full, "the server already has " +
-                                                     std::to_string(config_.max_clients) +
-                                                     " clients connected; try again later");
+    session->reject(CloseReason::server_full, server_subject::server_full,
+                    "the server already has " + std::to_string(config_.max_clients) +
+                        " clients connected; try again later");
     return;
   }
   log::debug("client " + session->peer() + " connected");
@@ -164,6 +232,7 @@ void Server::shutdown(const char* why) {
             std::to_string(hub_.held().queued()) + " bytes queued), at most " +
             format_duration(config_.shutdown_timeout));
   for (auto& listener : listeners_) listener->stop();
+  if (monitor_) monitor_->stop();
   boost::system::error_code ignored;
   signals_.cancel(ignored);
   fsync_timer_.cancel();
@@ -187,6 +256,7 @@ void Server::shutdown(const char* why) {
 void Server::abandon() {
   stopping_ = true;
   for (auto& listener : listeners_) listener->stop();
+  if (monitor_) monitor_->stop();
   boost::system::error_code ignored;
   signals_.cancel(ignored);
   fsync_timer_.cancel();
@@ -222,6 +292,7 @@ void Server::reload() {
                "; keeping the running one");
     return;
   }
+  ++hub_.counters().reloads;
   ReloadPlan plan = plan_reload(config_, inv.config);
   config_ = std::move(plan.config);
   log::set_level(config_.log_level);

@@ -9,6 +9,8 @@
 
 #include "core/local_sequencer.hpp"
 #include "core/room.hpp"
+#include "monitor/monitor.hpp"
+#include "monitor/source.hpp"
 #include "net/hub.hpp"
 #include "net/listener.hpp"
 #include "net/session.hpp"
@@ -23,7 +25,7 @@ namespace tcpchat {
 // submit to the sequencer, which records in the history file and hands the order to the room,
 // whose members' queues the hub flushes. It also owns signals, reloads and timers. Nothing here
 // runs on another thread.
-class Server final : private OrderedSink {
+class Server final : private OrderedSink, private MonitorSource {
  public:
   // Binds every address and opens the history file; throws ListenError / HistoryError.
   // `session_budget`: the most sessions open at once, whatever their state, so that the daemon's
@@ -40,6 +42,13 @@ class Server final : private OrderedSink {
 
  private:
   void on_sequenced(const Sequenced& accepted) override;
+  // MonitorSource
+  Gauges gauges() const override;
+  const Counters& counters() const override;
+  std::vector<ClientRecord> open_clients() const override;
+  const ClosedClients& closed_clients() const override;
+  std::optional<std::string> not_ready() const override;
+  void open_monitor();
   void on_accept(boost::asio::ip::tcp::socket socket, std::string peer);
   void on_signal(int signo);
   void shutdown(const char* why);
@@ -62,6 +71,9 @@ class Server final : private OrderedSink {
   SessionContext session_context_;
   ServiceManager service_;
   std::vector<std::unique_ptr<Listener>> listeners_;
+  std::unique_ptr<Monitor> monitor_;
+  std::string monitor_name_;  // ADDR:PORT it serves on
+  bool monitor_loopback_ = true;
   boost::asio::signal_set signals_;
   boost::asio::steady_timer fsync_timer_;
   boost::asio::steady_timer shutdown_timer_;

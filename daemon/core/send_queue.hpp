@@ -51,18 +51,22 @@ class SendQueue {
     return count;
   }
   // Forgets the first `n` unsent bytes (they were written); releases the frames fully sent.
-  void consume(std::size_t n, HeldBytes& held) {
+  // Returns how many of those were broadcasts: the deliveries this write completed.
+  std::size_t consume(std::size_t n, HeldBytes& held) {
     bytes_ -= n;
+    std::size_t delivered = 0;
     while (n > 0) {
       const std::size_t left = frames_[head_]->size() - head_offset_;
       if (n < left) {
         head_offset_ += n;
-        return;
+        break;
       }
       n -= left;
+      delivered += frames_[head_]->kind() == FrameKind::broadcast;
       release(frames_[head_++], held);
       head_offset_ = 0;
     }
+    return delivered;
   }
   void compact();
   // Forgets everything, keeping at most kept_capacity frames of capacity.

@@ -33,14 +33,20 @@ void Hub::tick() {
   now_ = Clock::now();
 }
 
-void Hub::attach(Session& session) {
+std::uint64_t Hub::attach(Session& session) {
   live_.push_back(session);
   ++live_count_;
+  ++counters_.connections_accepted;
+  return ++last_id_;
 }
 
 void Hub::detach(Session& session) {
   static_cast<hub_hooks::Live&>(session).unlink();
   --live_count_;
+  counters_.closed(session.reason());
+  ClientRecord record = session.record(Clock::now());
+  record.closed_at = std::chrono::system_clock::now();
+  closed_.add(std::move(record));
   notify_if_empty();
 }
 
@@ -87,11 +93,11 @@ void Hub::enforce_total_limit() {
       if (!s.doomed() && (!largest || s.queued_bytes() > largest->queued_bytes())) largest = &s;
     }
     if (!largest || largest->queued_bytes() == 0) break;
-    drop(*largest, "slow consumer: all queues together hold " + std::to_string(held_.queued()) +
-                       " bytes, over the limit of " +
-                       std::to_string(config_.max_total_queue_bytes) +
-                       " (--max-total-queue-bytes); this client had the largest queue, " +
-                       std::to_string(largest->queued_bytes()) + " bytes");
+    drop(*largest, CloseReason::slow_consumer_total,
+         "slow consumer: all queues together hold " + std::to_string(held_.queued()) +
+             " bytes, over the limit of " + std::to_string(config_.max_total_queue_bytes) +
+             " (--max-total-queue-bytes); this client had the largest queue, " +
+             std::to_string(largest->queued_bytes()) + " bytes");
   }
 }
 
@@ -115,8 +121,8 @@ bool Hub::may_read(bool in_frame, std::size_t missing) {
   return false;
 }
 
-void Hub::drop(Session& session, const std::string& why) {
-  if (!session.doom()) return;
+void Hub::drop(Session& session, CloseReason reason, const std::string& why) {
+  if (!session.doom(reason)) return;
   ++dropped_;
   session.release_queue();
   log::warning(log::Repeat::dropped_client, "dropping client " + session.peer() + ": " + why);
@@ -165,7 +171,9 @@ void Hub::finish_all(std::function<void()> done) {
   stopping_ = true;
   on_empty_ = std::move(done);
   for (auto& s : snapshot_live()) {
-    if (s->in_room()) s->finish();
+    if (!s->in_room()) continue;
+    s->end_for(CloseReason::shutdown);
+    s->finish();
   }
   notify_if_empty();
 }
@@ -174,7 +182,10 @@ void Hub::close_all() {
   stopping_ = true;
   sweep_timer_.cancel();
   parked_.clear();
-  for (auto& s : snapshot_live()) s->close();
+  for (auto& s : snapshot_live()) {
+    s->end_for(CloseReason::shutdown);
+    s->close();
+  }
 }
 
 }  // namespace tcpchat

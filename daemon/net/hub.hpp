@@ -13,6 +13,9 @@
 #include <string>
 #include <vector>
 
+#include "core/close_reason.hpp"
+#include "core/closed_clients.hpp"
+#include "core/counters.hpp"
 #include "core/held_bytes.hpp"
 #include "core/time.hpp"
 #include "runtime/config.hpp"
@@ -47,16 +50,23 @@ class Hub {
   Hub& operator=(const Hub&) = delete;
 
   // Every live session, room member or not (closing ones too), for deadlines and shutdown.
-  void attach(Session& session);
+  // attach() counts the connection and returns its id, never reused; detach() counts its close
+  // and keeps its record among the closed clients.
+  std::uint64_t attach(Session& session);
   void detach(Session& session);
   std::size_t live() const { return live_count_; }
+  // Calls `visit(const Session&)` for every live session.
+  template <class Visit>
+  void for_each_live(Visit&& visit) const {
+    for (const Session& s : live_) visit(s);
+  }
 
   // Flushes `session` once on this loop turn, after every handler that is ready has run, then
   // judges the total queue bound.
   void schedule_flush(Session& session);
   // Closes `session` with a reset on the next loop turn, logging `why` now; its queue is
   // released at once.
-  void drop(Session& session, const std::string& why);
+  void drop(Session& session, CloseReason reason, const std::string& why);
 
   // What the sessions hold together: their queues (each frame once) and unfinished input. The
   // total queue bound is judged on it once per loop turn, after the flush has tried to write.
@@ -86,6 +96,9 @@ class Hub {
   void close_all();
 
   std::uint64_t dropped() const { return dropped_; }
+  Counters& counters() { return counters_; }
+  const Counters& counters() const { return counters_; }
+  const ClosedClients& closed() const { return closed_; }
 
  private:
   using LiveList = boost::intrusive::list<Session, boost::intrusive::base_hook<hub_hooks::Live>,
@@ -109,6 +122,9 @@ class Hub {
   std::vector<std::shared_ptr<Session>> parked_;
   HeldBytes held_;
   std::uint64_t dropped_ = 0;
+  Counters counters_;
+  ClosedClients closed_;
+  std::uint64_t last_id_ = 0;
   boost::asio::steady_timer sweep_timer_;
   std::array<char, read_buffer_bytes> read_buffer_;
   std::array<iovec, max_iovecs> iovecs_;

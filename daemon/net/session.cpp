@@ -39,12 +39,13 @@ Session::Session(const SessionContext& context, tcp::socket socket, std::string 
     : context_(context),
       socket_(std::move(socket)),
       peer_(std::move(peer)),
+      id_(context.hub.attach(*this)),
+      connected_at_(std::chrono::system_clock::now()),
       decoder_(Limits{.max_body_bytes = context.hub.config().max_message_bytes}),
       last_read_(Clock::now()),
       last_write_progress_(last_read_) {
   boost::system::error_code ignored;
   socket_.non_blocking(true, ignored);
-  context_.hub.attach(*this);
 }
 
 Session::~Session() {
@@ -66,8 +67,10 @@ void Session::fail(const boost::system::error_code& ec, std::string_view what) {
   if (ec == asio::error::operation_aborted) return;
   if (ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
       ec == asio::error::eof) {
+    end_for(CloseReason::client_closed);
     log::debug("client " + peer_ + " went away while " + std::string(what) + ": " + ec.message());
   } else {
+    end_for(CloseReason::error);
     log::warning(log::Repeat::client_failure,
                  "client " + peer_ + ": " + std::string(what) + " failed: " + ec.message());
   }
@@ -104,6 +107,7 @@ void Session::on_readable(const boost::system::error_code& ec) {
   if (paused_) return context_.hub.park(*this);
   if (!context_.hub.may_read(decoder_.in_frame(), decoder_.missing_bytes())) {
     input_blocked_ = true;  // the frame's clock keeps running meanwhile
+    input_waited_ = true;
     return context_.hub.park(*this);
   }
 
@@ -118,10 +122,13 @@ void Session::on_readable(const boost::system::error_code& ec) {
       log::info("client " + peer_ + " closed the connection in the middle of a frame (" +
                 std::to_string(decoder_.buffered_bytes()) + " bytes discarded)");
     }
+    end_for(CloseReason::client_closed);
     return finish();
   }
   context_.hub.tick();
   last_read_ = context_.hub.now();
+  traffic_.bytes_in += static_cast<std::size_t>(n);
+  context_.hub.counters().traffic.bytes_in += static_cast<std::size_t>(n);
   decoder_.feed(std::string_view(buffer.data(), static_cast<std::size_t>(n)));
   process_input();
 }
@@ -159,7 +166,7 @@ void Session::process_input() {
     // Messages that came before the bad frame are valid and keep their place in the order.
     submit(batch);
     log::warning(log::Repeat::invalid_request, "invalid request from " + peer_ + ": " + refusal);
-    return reject(server_subject::invalid_request, refusal);
+    return reject(CloseReason::invalid_request, server_subject::invalid_request, refusal);
   }
   submit(batch);
   count_input();
@@ -168,6 +175,7 @@ void Session::process_input() {
   // frames were completed since the last read that ended between two.
   if (!decoder_.in_frame()) {
     frame_started_ = {};
+    input_waited_ = false;
   } else if (frame_started_ == SteadyTime{} || decoder_.frame_began_in_last_chunk()) {
     frame_started_ = now;
   }
@@ -176,6 +184,9 @@ void Session::process_input() {
 
 void Session::submit(std::span<const Message> messages) {
   if (messages.empty()) return;
+  traffic_.msgs_in += messages.size();
+  context_.hub.counters().traffic.msgs_in += messages.size();
+  name_.assign(messages.back().client_name);
   context_.sequencer.submit(std::shared_ptr<Origin>(shared_from_this(), this), messages);
 }
 
@@ -234,9 +245,10 @@ void Session::deliver(const Frame& frame) {
   queue_.push(frame, context_.hub.held());
   const std::size_t limit = context_.hub.config().max_queue_bytes;
   if (queue_.bytes() > limit) {
-    context_.hub.drop(*this, "slow consumer: " + std::to_string(queue_.bytes()) +
-                                 " bytes queued, over the limit of " + std::to_string(limit) +
-                                 " (--max-queue-bytes)");
+    context_.hub.drop(*this, CloseReason::slow_consumer_queue,
+                      "slow consumer: " + std::to_string(queue_.bytes()) +
+                          " bytes queued, over the limit of " + std::to_string(limit) +
+                          " (--max-queue-bytes)");
     return;
   }
   // Even while waiting to write: the end of the turn judges the total bound.
@@ -259,7 +271,12 @@ void Session::flush() {
     }
     last_write_progress_ = context_.hub.now();
     const auto sent = static_cast<std::size_t>(n);
-    queue_.consume(sent, context_.hub.held());
+    const std::size_t delivered = queue_.consume(sent, context_.hub.held());
+    Traffic& all = context_.hub.counters().traffic;
+    traffic_.bytes_out += sent;
+    all.bytes_out += sent;
+    traffic_.msgs_out += delivered;
+    all.msgs_out += delivered;
     if (sent < total) return wait_writable();
   }
   on_queue_empty();
@@ -309,8 +326,9 @@ void Session::stop_timer() {
   timer_.reset();
 }
 
-void Session::reject(std::string_view subject, std::string_view text) {
+void Session::reject(CloseReason why, std::string_view subject, std::string_view text) {
   if (state_ == State::closed || state_ == State::rejecting) return;
+  end_for(why);
   leave_room();
   state_ = State::rejecting;
   stop_timer();
@@ -356,7 +374,7 @@ void Session::close() {
   boost::system::error_code ignored;
   socket_.shutdown(tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);
-  log::debug("client " + peer_ + " disconnected");
+  log::debug("client " + peer_ + " disconnected (" + std::string(name(reason())) + ")");
 }
 
 void Session::abort() {
@@ -368,10 +386,11 @@ void Session::abort() {
 void Session::check_deadlines(SteadyTime now) {
   const auto& config = context_.hub.config();
   if (queue_.bytes() > 0 && now - last_write_progress_ > config.write_timeout) {
-    context_.hub.drop(*this, "slow consumer: no write progress for " +
-                                 format_duration(config.write_timeout) +
-                                 " (--write-timeout) with " + std::to_string(queue_.bytes()) +
-                                 " bytes queued, limit " + std::to_string(config.max_queue_bytes));
+    context_.hub.drop(*this, CloseReason::slow_consumer_write_timeout,
+                      "slow consumer: no write progress for " +
+                          format_duration(config.write_timeout) + " (--write-timeout) with " +
+                          std::to_string(queue_.bytes()) + " bytes queued, limit " +
+                          std::to_string(config.max_queue_bytes));
     return;
   }
   if (state_ != State::open) return;
@@ -380,13 +399,28 @@ void Session::check_deadlines(SteadyTime now) {
                                format_duration(config.frame_timeout) + " of its first byte";
     log::warning(log::Repeat::invalid_request,
                  "invalid request from " + peer_ + ": " + reason + " (--frame-timeout)");
-    return reject(server_subject::invalid_request, reason);
+    return reject(input_waited_ ? CloseReason::input_budget : CloseReason::frame_timeout,
+                  server_subject::invalid_request, reason);
   }
   if (config.idle_timeout.count() > 0 && now - last_read_ > config.idle_timeout) {
+    end_for(CloseReason::idle_timeout);
     log::info("closing " + peer_ + ": nothing received for " +
               format_duration(config.idle_timeout) + " (--idle-timeout)");
     finish();
   }
+}
+
+ClientRecord Session::record(SteadyTime now) const {
+  ClientRecord r;
+  r.id = id_;
+  r.peer = peer_;
+  r.name = name_;
+  r.connected_at = connected_at_;
+  r.idle = std::chrono::duration_cast<std::chrono::milliseconds>(now - last_read_);
+  r.queued_bytes = queue_.bytes();
+  r.traffic = traffic_;
+  r.reason = reason();
+  return r;
 }
 
 void Session::apply_limits(const Limits& limits) {

@@ -4,9 +4,13 @@
 #include <boost/asio/steady_timer.hpp>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
+#include "core/client_record.hpp"
+#include "core/close_reason.hpp"
+#include "core/counters.hpp"
 #include "core/member.hpp"
 #include "core/send_queue.hpp"
 #include "core/sequencer.hpp"
@@ -58,7 +62,7 @@ class Session final : public Member,
   void flush();
   // Sends `subject`/`text` from @SERVER, then closes gracefully: shut down the sending side,
   // discard at most 64 KiB or 1 s of input so the reply is not destroyed by a reset, close.
-  void reject(std::string_view subject, std::string_view text);
+  void reject(CloseReason why, std::string_view subject, std::string_view text);
   // Stops reading; closes once everything queued has been written.
   void finish();
   // Closes now, discarding the queue.
@@ -74,11 +78,25 @@ class Session final : public Member,
   void apply_limits(const Limits& limits);
 
   // Marks the session as being dropped; false when it already was.
-  bool doom() { return !std::exchange(doomed_, true); }
+  bool doom(CloseReason why) {
+    if (doomed_) return false;
+    end_for(why);
+    return doomed_ = true;
+  }
   bool doomed() const { return doomed_; }
   // Forgets everything queued, giving back what the Hub counts of it.
   void release_queue();
   std::size_t queued_bytes() const { return queue_.bytes(); }
+
+  // Why the session ends: the first cause given wins, since what follows it (the peer's reset
+  // after a refusal, the close after a drop) is its consequence.
+  void end_for(CloseReason why) {
+    if (!reason_) reason_ = why;
+  }
+  CloseReason reason() const { return reason_.value_or(CloseReason::client_closed); }
+  std::uint64_t id() const { return id_; }
+  // The session as the client list shows it; `now` is the loop's clock.
+  ClientRecord record(SteadyTime now) const;
 
  private:
   enum class State : unsigned char { open, finishing, rejecting, closed };
@@ -102,6 +120,10 @@ class Session final : public Member,
   const SessionContext& context_;
   boost::asio::ip::tcp::socket socket_;
   std::string peer_;
+  std::uint64_t id_;
+  WallTime connected_at_;
+  ShortName name_;
+  Traffic traffic_;
   FrameDecoder decoder_;
   SendQueue queue_;
   SteadyTime last_read_;
@@ -125,8 +147,10 @@ class Session final : public Member,
   bool throttled_ = false;
   bool paused_ = false;         // the sequencer asked us not to read for now
   bool input_blocked_ = false;  // over --max-total-input-bytes: parked until the next sweep
+  bool input_waited_ = false;   // the unfinished frame waited for --max-total-input-bytes
   bool draining_ = false;       // our side is shut down; reading to the end before closing
   bool doomed_ = false;         // the Hub decided to drop this session; it closes on the next turn
+  std::optional<CloseReason> reason_;
 };
 
 }  // namespace tcpchat

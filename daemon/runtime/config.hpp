@@ -37,6 +37,9 @@ struct Config {
   FsyncPolicy history_fsync = FsyncPolicy::interval;
   std::size_t history_file_max_bytes = 64u << 20;
 
+  std::string monitor;  // ADDR:PORT of the HTTP monitoring endpoint; empty: none
+  bool monitor_clients = true;
+
   Duration shutdown_timeout = std::chrono::seconds(5);
   std::uint32_t scheduler_slice_us = 100;  // 0: the kernel's default
   log::Level log_level = log::Level::info;

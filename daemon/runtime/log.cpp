@@ -128,6 +128,10 @@ void init_from_environment() {
 void set_level(Level level) {
   current = level;
 }
+std::uint64_t lines_dropped() {
+  return output().dropped_total();
+}
+
 bool enabled(Level level) {
   return level >= current;
 }

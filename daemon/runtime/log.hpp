@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string_view>
@@ -16,6 +17,8 @@ enum class Level { debug, info, warning, error };
 void init_from_environment();
 void set_level(Level level);
 bool enabled(Level level);
+// Lines lost since the start because standard error did not take them.
+std::uint64_t lines_dropped();
 
 void debug(std::string_view line);
 void info(std::string_view line);

@@ -70,6 +70,7 @@ bool LogOutput::write(std::string_view lines) {
     head_ = 0;
   } else if (buffer_.size() - head_ + lines.size() > capacity) {
     ++dropped_;
+    ++dropped_total_;
     return false;
   }
   buffer_.append(lines);

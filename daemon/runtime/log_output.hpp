@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -31,6 +32,8 @@ class LogOutput {
   bool pending() const { return head_ < buffer_.size(); }
   // Lines dropped since the last call.
   std::size_t take_dropped();
+  // Lines dropped since the start.
+  std::uint64_t dropped_total() const { return dropped_total_; }
   // Before exit: drains, waiting up to `bound` for the destination to take everything.
   void flush(std::chrono::milliseconds bound);
 
@@ -44,6 +47,7 @@ class LogOutput {
   std::string buffer_;
   std::size_t head_ = 0;  // buffer_[head_..] is still to be written
   std::size_t dropped_ = 0;
+  std::uint64_t dropped_total_ = 0;
 };
 
 }  // namespace tcpchat::log

@@ -4,6 +4,8 @@
 #include <boost/asio/ip/address.hpp>
 #include <utility>
 
+#include "runtime/host_port.hpp"
+
 namespace tcpchat {
 namespace {
 
@@ -117,6 +119,20 @@ struct Addresses {
     return {values.begin(), values.end()};
   }
   std::vector<std::string> format(const std::vector<std::string>& values) const { return values; }
+};
+
+// An address and port, or empty for none.
+struct Endpoint {
+  std::string parse(std::string_view text, std::string_view option) const {
+    if (!text.empty() && !parse_host_port(text)) {
+      throw InvalidValue(
+          invalid_value(option, text,
+                        "expected ADDRESS:PORT such as 127.0.0.1:9100 or "
+                        "[::1]:9100 (port 0 picks a free one), or nothing for none"));
+    }
+    return std::string(text);
+  }
+  std::string format(const std::string& s) const { return s; }
 };
 
 struct Shape {
@@ -255,6 +271,14 @@ std::vector<OptionSpec> make_table() {
       single({"history-file-max-bytes", "BYTES", "rotate the history file to PATH.1 past this size",
               R::live, "0", "never rotate"},
              &Config::history_file_max_bytes, Bytes{}));
+  t.push_back(single({"monitor", "ADDRESS:PORT",
+                      "serve HTTP monitoring (/metrics, /clients, /healthz, /readyz) there, "
+                      "without authentication: keep it on loopback",
+                      R::restart, "", "none"},
+                     &Config::monitor, Endpoint{}));
+  t.push_back(single({"monitor-clients", "true|false",
+                      "list connections, with their names and addresses, at /clients", R::restart},
+                     &Config::monitor_clients, Switch{}));
   t.push_back(
       single({"shutdown-timeout", "DURATION",
               "on SIGTERM/SIGINT, how long to flush queued messages before closing", R::live},

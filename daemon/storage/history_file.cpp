@@ -170,7 +170,12 @@ std::optional<std::string> HistoryFile::record(std::span<const Message> messages
     lines += '\n';
   }
   std::string error;
-  if (append(lines, error)) return std::nullopt;
+  if (append(lines, error)) {
+    failing_.reset();
+    return std::nullopt;
+  }
+  ++write_errors_;
+  failing_ = Failure{std::chrono::steady_clock::now(), error};
   return error;
 }
 

@@ -2,6 +2,8 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -42,6 +44,15 @@ class HistoryFile final : public Journal {
 
   void set_limits(std::size_t max_bytes, FsyncPolicy policy);
 
+  // Appends refused since the start.
+  std::uint64_t write_errors() const { return write_errors_; }
+  // Why the last append failed and when, while no append has succeeded since.
+  struct Failure {
+    std::chrono::steady_clock::time_point at;
+    std::string why;
+  };
+  const std::optional<Failure>& failing() const { return failing_; }
+
  private:
   // After a rotation step fails (the rename, or opening the new file: EMFILE, ENOSPC), it is
   // tried again after this, doubling up to the ceiling: it recovers by itself, without an error
@@ -70,6 +81,8 @@ class HistoryFile final : public Journal {
   bool renamed_ = false;  // PATH was moved to PATH.1, and no new PATH is open yet
   std::chrono::steady_clock::time_point retry_rotation_at_{};
   std::chrono::seconds rotation_backoff_ = first_rotation_retry;
+  std::uint64_t write_errors_ = 0;
+  std::optional<Failure> failing_;
 };
 
 }  // namespace tcpchat

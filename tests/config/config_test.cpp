@@ -33,6 +33,8 @@ const std::map<std::string, std::vector<std::string>> examples = {
     {"history-file", {"/var/lib/tcpchat/history.jsonl"}},
     {"history-fsync", {"always"}},
     {"history-file-max-bytes", {"1000"}},
+    {"monitor", {"[::1]:9100"}},
+    {"monitor-clients", {"false"}},
     {"shutdown-timeout", {"0s"}},
     {"scheduler-slice-us", {"250"}},
     {"log-level", {"debug"}},
