@@ -9,6 +9,7 @@ TCPCHAT_PACKAGES=(
   libreadline-dev tmux
   dpkg-dev file groff-base man-db strace
   clang-14 libclang-rt-14-dev
+  prometheus
 )
 
 # Installs whichever of the named packages are missing, quietly; sudo when not root.

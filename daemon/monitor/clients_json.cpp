@@ -44,7 +44,8 @@ boost::json::object to_json(const ClientRecord& r) {
   o["name"] = r.name.text();
   o["name_truncated"] = r.name.cut();
   o["connected_at"] = rfc3339(r.connected_at);
-  o["idle_s"] = std::chrono::duration<double>(r.idle).count();
+  // Whole seconds: Boost.JSON writes fractions in exponent form (1.5E0), which reads badly.
+  o["idle_s"] = std::chrono::duration_cast<std::chrono::seconds>(r.idle).count();
   o["queued_bytes"] = r.queued_bytes;
   o["msgs_in"] = r.traffic.msgs_in;
   o["msgs_out"] = r.traffic.msgs_out;

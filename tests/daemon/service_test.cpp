@@ -88,7 +88,8 @@ TEST_CASE("READY=1 comes once the port accepts connections, with a STATUS=", "[s
                  under(notify));
   const auto ready = notify.until("READY=1");
   REQUIRE(ready);
-  CHECK(ready->find("STATUS=0 clients, 0 messages, 0 slow consumers dropped") != std::string::npos);
+  CHECK(ready->find("STATUS=0 clients, 0 messages, 0 slow consumers dropped, 0 bytes queued") !=
+        std::string::npos);
   // By the time READY=1 was sent, the socket listened: connecting works at once.
   const auto ports = tcpchat::test::listening_ports(daemon.stderr_text());
   REQUIRE(ports.size() == 1);
