@@ -7,6 +7,14 @@
 #     SCENARIOS="S1 S2 S4"    from bench/scenarios.sh
 #     BENCH=NEW/bench/tcpchat-bench   one generator for both builds
 #     OUT=/tmp/tcpchat-ab-<time>
+#     OLD_OPTS= NEW_OPTS=     daemon options for that side only, to compare settings rather than
+#                             builds (the same build twice: bench/ab.sh build/release build/release)
+#     NEW_SCRAPE=             URLs fetched once a second (curl, on the bench's CPU) while the new
+#                             side runs, e.g. monitoring on and scraped against off:
+#                             NEW_OPTS="--monitor 127.0.0.1:19100"
+#                             NEW_SCRAPE="http://127.0.0.1:19100/metrics http://127.0.0.1:19100/clients"
+#     SCRAPE_INTERVAL=1       seconds between scrapes; each answered one is a line of scrapes.log
+#     SCALE=1                 multiplies S1's and S2's messages (bench/scenarios.sh)
 #
 # For S1 and S2 it compares the daemon's CPU seconds per delivery (the bench's daemon_cpu_s over
 # its deliveries), which depends far less on the machine's load than deliveries/s does; for S4
@@ -14,7 +22,7 @@
 # medians (new/old), and the spread of the per-pair ratios. Daemon pinned to CPU 0, the bench to
 # CPU 1, as in run-comparison.sh.
 set -u
-[ $# -ge 2 ] || { sed -n '2,16p' "$0" >&2; exit 64; }
+[ $# -ge 2 ] || { sed -n '2,24p' "$0" >&2; exit 64; }
 OLD=$(cd "$1" && pwd) || exit 66
 NEW=$(cd "$2" && pwd) || exit 66
 shift 2
@@ -25,6 +33,10 @@ PAIRS=${PAIRS:-5}
 SCENARIOS=${SCENARIOS:-"S1 S2 S4"}
 BENCH=${BENCH:-$NEW/bench/tcpchat-bench}
 OUT=${OUT:-/tmp/tcpchat-ab-$(date -u +%Y%m%dT%H%M%SZ)}
+read -r -a OLD_OPTS <<<"${OLD_OPTS:-}"
+read -r -a NEW_OPTS <<<"${NEW_OPTS:-}"
+read -r -a NEW_SCRAPE <<<"${NEW_SCRAPE:-}"
+SCRAPE_INTERVAL=${SCRAPE_INTERVAL:-1}
 . "$ROOT/bench/scenarios.sh"
 for f in "$OLD/daemon/tcpchatd" "$NEW/daemon/tcpchatd" "$BENCH"; do
   [ -x "$f" ] || { echo "$f is missing: build first" >&2; exit 66; }
@@ -32,15 +44,32 @@ done
 mkdir -p "$OUT"
 : >"$OUT/runs.jsonl"
 
+# scrape LOG INTERVAL URL...: fetches each URL every INTERVAL seconds until killed, noting each
+# answer in LOG; a daemon not up yet is no error.
+scrape() {
+  local log=$1 interval=$2
+  shift 2
+  while :; do
+    for url in "$@"; do curl -sf -o /dev/null --max-time 5 "$url" && echo "$url" >>"$log"; done
+    sleep "$interval"
+  done
+}
+
 # run SCENARIO SIDE PAIR: one tcpchat-bench run against SIDE's daemon, appended to runs.jsonl.
 run() {
-  local sc=$1 side=$2 pair=$3 dir line rc
-  [ "$side" = old ] && dir=$OLD || dir=$NEW
+  local sc=$1 side=$2 pair=$3 dir line rc scraper=
+  local -a opts
+  if [ "$side" = old ]; then dir=$OLD opts=("${OLD_OPTS[@]}"); else dir=$NEW opts=("${NEW_OPTS[@]}"); fi
+  if [ "$side" = new ] && [ ${#NEW_SCRAPE[@]} -gt 0 ]; then
+    taskset -c 1 bash -c "$(declare -f scrape); scrape $OUT/scrapes.log $SCRAPE_INTERVAL ${NEW_SCRAPE[*]}" &
+    scraper=$!
+  fi
   # shellcheck disable=SC2046
   line=$("$BENCH" --spawn --daemon "$dir/daemon/tcpchatd" --daemon-cpu 0 --bench-cpu 1 \
            --no-progress $(bench_args "$sc") --timeout 60 --json --label "$sc/$side/$pair" \
-           -- "${BENCH_DAEMON_OPTS[@]}" --quiet 2>>"$OUT/bench.stderr")
+           -- "${BENCH_DAEMON_OPTS[@]}" --quiet "${opts[@]}" 2>>"$OUT/bench.stderr")
   rc=$?
+  [ -n "$scraper" ] && { kill "$scraper"; wait "$scraper"; } 2>/dev/null
   [ -n "$line" ] || line="{\"label\":\"$sc/$side/$pair\",\"ok\":false}"
   echo "${line%\}},\"rc\":$rc}" >>"$OUT/runs.jsonl"
 }
@@ -91,4 +120,5 @@ for sc in sys.argv[2].split():
         line += f"; {failed} pair(s) failed, see bench.stderr"
     print(line)
 PY
+[ -f "$OUT/scrapes.log" ] && echo "scrapes answered during the new side's runs: $(wc -l <"$OUT/scrapes.log")" | tee -a "$OUT/summary.txt"
 echo "runs in $OUT" >&2
