@@ -38,38 +38,27 @@ read -r -a NEW_OPTS <<<"${NEW_OPTS:-}"
 read -r -a NEW_SCRAPE <<<"${NEW_SCRAPE:-}"
 SCRAPE_INTERVAL=${SCRAPE_INTERVAL:-1}
 . "$ROOT/bench/scenarios.sh"
+. "$ROOT/bench/scrape.sh"
 for f in "$OLD/daemon/tcpchatd" "$NEW/daemon/tcpchatd" "$BENCH"; do
   [ -x "$f" ] || { echo "$f is missing: build first" >&2; exit 66; }
 done
 mkdir -p "$OUT"
 : >"$OUT/runs.jsonl"
 
-# scrape LOG INTERVAL URL...: fetches each URL every INTERVAL seconds until killed, noting each
-# answer in LOG; a daemon not up yet is no error.
-scrape() {
-  local log=$1 interval=$2
-  shift 2
-  while :; do
-    for url in "$@"; do curl -sf -o /dev/null --max-time 5 "$url" && echo "$url" >>"$log"; done
-    sleep "$interval"
-  done
-}
-
 # run SCENARIO SIDE PAIR: one tcpchat-bench run against SIDE's daemon, appended to runs.jsonl.
 run() {
-  local sc=$1 side=$2 pair=$3 dir line rc scraper=
+  local sc=$1 side=$2 pair=$3 dir line rc
   local -a opts
   if [ "$side" = old ]; then dir=$OLD opts=("${OLD_OPTS[@]}"); else dir=$NEW opts=("${NEW_OPTS[@]}"); fi
   if [ "$side" = new ] && [ ${#NEW_SCRAPE[@]} -gt 0 ]; then
-    taskset -c 1 bash -c "$(declare -f scrape); scrape $OUT/scrapes.log $SCRAPE_INTERVAL ${NEW_SCRAPE[*]}" &
-    scraper=$!
+    start_scraper "$OUT/scrapes.log" "$SCRAPE_INTERVAL" "${NEW_SCRAPE[@]}"
   fi
   # shellcheck disable=SC2046
   line=$("$BENCH" --spawn --daemon "$dir/daemon/tcpchatd" --daemon-cpu 0 --bench-cpu 1 \
            --no-progress $(bench_args "$sc") --timeout 60 --json --label "$sc/$side/$pair" \
            -- "${BENCH_DAEMON_OPTS[@]}" --quiet "${opts[@]}" 2>>"$OUT/bench.stderr")
   rc=$?
-  [ -n "$scraper" ] && { kill "$scraper"; wait "$scraper"; } 2>/dev/null
+  stop_scraper
   [ -n "$line" ] || line="{\"label\":\"$sc/$side/$pair\",\"ok\":false}"
   echo "${line%\}},\"rc\":$rc}" >>"$OUT/runs.jsonl"
 }

@@ -3,7 +3,8 @@
 #   1. ../shared/bench/run-anchors.sh: redis-server, nats-server and tcpchatd under the independent
 #      fanout generator, each server fresh per run, pinned to CPU 0 and fanout to CPU 1;
 #   2. tcpchat-bench --spawn on the same scenarios, pinned the same way, with message logging off
-#      (--quiet) and, for S1 and S2, on;
+#      (--quiet) and, for S1 and S2, on; S1 also with --monitor and its /metrics and /clients
+#      scraped every second (monitoring's cost, as daemon CPU per delivery against S1 quiet);
 #   3. a Markdown table of the medians, $OUT/table.md, and the light-load tail (S3L's median p50,
 #      p99 and p99.9 for each peer under fanout, with the ratios to redis-server), $OUT/tail.md.
 #
@@ -21,6 +22,7 @@
 #                                     server's CPU half the time:
 #                                     LOAD="stress-ng --cpu 1 --cpu-load 50 --cpu-load-slice 2 --taskset 0"
 #     OUT=/tmp/tcpchat-perf-<time>
+#     MONITOR_PORT=17005              the monitor's port in S1's monitored runs
 #     REDIS_PORT NATS_PORT TCPCHAT_PORT  passed on to run-anchors.sh (17001, 17002, 17004): pick
 #                                     others when someone else may be running the anchors too
 # Needs redis-server and nats-server on PATH (Debian packages), python3 and taskset.
@@ -40,6 +42,7 @@ PEERS=${PEERS:-"redis nats tcpchat"}
 ANCHORS=${ANCHORS:-1}
 LOAD=${LOAD:-}
 BENCH=${BENCH:-1}
+MONITOR_PORT=${MONITOR_PORT:-17005}
 OUT=${OUT:-/tmp/tcpchat-perf-$(date -u +%Y%m%dT%H%M%SZ)}
 ANCHORS_SCRIPT="$ROOT/../shared/bench/run-anchors.sh"
 DAEMON="$BUILD/daemon/tcpchatd"
@@ -83,21 +86,31 @@ if [ "$ANCHORS" = 1 ]; then
 fi
 
 . "$ROOT/bench/scenarios.sh"
+. "$ROOT/bench/scrape.sh"
 
 if [ "$BENCH" = 1 ]; then
   : >"$OUT/bench.jsonl"
   for sc in $SCENARIOS; do
     variants="quiet"
-    case $sc in S1 | S2) variants="quiet logging" ;; esac
+    case $sc in
+      S1) variants="quiet logging monitored" ;;
+      S2) variants="quiet logging" ;;
+    esac
     for rep in $(seq "$REPS"); do
       for variant in $variants; do
         daemon_opts=("${BENCH_DAEMON_OPTS[@]}")
-        [ "$variant" = quiet ] && daemon_opts+=(--quiet)
+        [ "$variant" = logging ] || daemon_opts+=(--quiet)
+        if [ "$variant" = monitored ]; then
+          daemon_opts+=(--monitor "127.0.0.1:$MONITOR_PORT")
+          start_scraper "$OUT/scrapes.log" 1 "http://127.0.0.1:$MONITOR_PORT/metrics" \
+            "http://127.0.0.1:$MONITOR_PORT/clients"
+        fi
         # shellcheck disable=SC2046
         line=$("$BENCH_BIN" --spawn --daemon "$DAEMON" --daemon-cpu 0 --bench-cpu 1 --no-progress \
                  $(bench_args "$sc") --timeout 60 --json --label "$sc/$variant/$rep" \
                  -- "${daemon_opts[@]}" 2>>"$OUT/bench.stderr")
         rc=$?
+        stop_scraper
         [ -n "$line" ] || line="{\"label\":\"$sc/$variant/$rep\",\"ok\":false}"
         echo "${line%\}},\"rc\":$rc,\"loadavg\":\"$(cut -d' ' -f1-3 /proc/loadavg)\"}" | tee -a "$OUT/bench.jsonl"
         sleep 1
@@ -124,9 +137,11 @@ for r in (load(os.path.join(out, "anchors", "results.jsonl")) +
                            "nats": "nats-server (fanout)"}.get(peer, peer)), []).append(r)
 for r in load(os.path.join(out, "bench.jsonl")):
     sc, variant, _ = (r.get("label", "") + "//").split("/")[:3]
-    cells.setdefault((sc, "tcpchatd (tcpchat-bench" + (", logging on)" if variant == "logging" else ")")), []).append(r)
+    cells.setdefault((sc, "tcpchatd (tcpchat-bench" + {"logging": ", logging on)",
+                                                        "monitored": ", monitored)"}.get(variant, ")")), []).append(r)
 columns = ["tcpchatd (fanout)", "redis-server (fanout)", "nats-server (fanout)",
-           "tcpchatd (tcpchat-bench)", "tcpchatd (tcpchat-bench, logging on)"]
+           "tcpchatd (tcpchat-bench)", "tcpchatd (tcpchat-bench, logging on)",
+           "tcpchatd (tcpchat-bench, monitored)"]
 # scenario -> (what the table shows, the JSON keys holding it in tcpchat-bench's and fanout's
 # results, how to print it)
 metric = {"S1": ("delivered/s", ["delivered_per_s"], lambda v: "%.2f M" % (v / 1e6)),
@@ -154,6 +169,20 @@ for sc in ["S1", "S2", "S3", "S3L", "S4"]:
         if failed: text += ", %d failed" % failed
         row.append(text)
     print("| %s %s | " % (sc, what) + " | ".join(row) + " |")
+# Monitoring's cost: the daemon's CPU per delivery, which the machine's load moves far less than
+# deliveries/s, with --monitor and scrapes against without.
+def cpu_per_delivery(column):
+    vals = [r["daemon_cpu_s"] / r["delivered"] * 1e9 for r in cells.get(("S1", column), [])
+            if r.get("ok") and r.get("daemon_cpu_s") and r.get("delivered")]
+    return st.median(vals) if vals else None
+quiet = cpu_per_delivery("tcpchatd (tcpchat-bench)")
+monitored = cpu_per_delivery("tcpchatd (tcpchat-bench, monitored)")
+if quiet and monitored:
+    scrapes = os.path.join(out, "scrapes.log")
+    n = sum(1 for _ in open(scrapes)) if os.path.exists(scrapes) else 0
+    print()
+    print("S1 daemon CPU per delivery: %.1f ns quiet, %.1f ns monitored and scraped every second "
+          "(%d scrapes answered): monitored/quiet %.3f" % (quiet, monitored, n, monitored / quiet))
 EOF
 echo
 python3 "$ROOT/bench/tail_table.py" "$OUT" | tee "$OUT/tail.md"
