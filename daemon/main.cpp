@@ -13,6 +13,7 @@
 #include "runtime/exit_codes.hpp"
 #include "runtime/log.hpp"
 #include "server.hpp"
+#include "tls/tls_context.hpp"
 
 namespace {
 
@@ -103,6 +104,22 @@ int run(int argc, char** argv) {
       std::cout << "tcpchatd " TCPCHAT_VERSION "\n";
       return exit_code::ok;
     case Action::check_config:
+      // As nginx -t: the certificate and key must load, not merely be named.
+      if (inv.config.tls()) {
+        try {
+          if (const auto problem = tls_setting_problem(inv.config)) throw TlsError(*problem);
+          const auto context = TlsContext::load(inv.config);
+          const auto now = std::chrono::system_clock::now();
+          std::cerr << "tcpchatd: TLS certificate: " << describe(context->certificate(), now)
+                    << "\n";
+          if (const auto warning = expiry_warning(context->certificate(), now)) {
+            std::cerr << "tcpchatd: warning: " << *warning << "\n";
+          }
+        } catch (const TlsError& e) {
+          std::cerr << "tcpchatd: " << e.what() << "\n";
+          return exit_code::config;
+        }
+      }
       std::cout << to_ini(inv.config);
       std::cerr << "tcpchatd: configuration OK\n";
       return exit_code::ok;
@@ -127,6 +144,9 @@ int run(int argc, char** argv) {
   } catch (const ListenError& e) {
     log::error(e.what());
     return e.exit_status;
+  } catch (const TlsError& e) {
+    log::error(e.what());
+    return exit_code::config;
   } catch (const HistoryError& e) {
     log::error(std::string(e.what()) + " (check --history-file and its directory's permissions)");
     return exit_code::io_error;

@@ -1,5 +1,6 @@
 #include "server.hpp"
 
+#include <algorithm>
 #include <boost/asio/ip/tcp.hpp>
 #include <csignal>
 
@@ -70,11 +71,12 @@ Server::Server(asio::io_context& io, Config config, std::vector<std::string> arg
   if (history_file_ && config_.history > 0)
     room_.preload(history_file_->load_tail(config_.history, config_.max_message_bytes,
                                            config_.history_max_bytes));
-  const auto on_accept = [this](tcp::socket socket, std::string peer) {
-    this->on_accept(std::move(socket), std::move(peer));
-  };
-  const auto capacity = [this] { return why_full(); };
-  std::vector<tcp::acceptor> passed;
+  open_listeners();
+  open_monitor();
+}
+
+void Server::open_listeners() {
+  std::vector<ServiceManager::PassedSocket> passed;
   try {
     passed = service_.passed_sockets();
   } catch (const std::runtime_error& e) {
@@ -82,19 +84,49 @@ Server::Server(asio::io_context& io, Config config, std::vector<std::string> arg
   }
   if (!passed.empty()) {
     log::info("serving " + std::to_string(passed.size()) +
-              " socket(s) passed by the service manager; --bind and --port are not used");
+              " socket(s) passed by the service manager, with TLS those named \"tls\" "
+              "(FileDescriptorName=); --bind, --port, --tls-bind, --tls-port and --plaintext are "
+              "not used");
   }
-  for (auto& acceptor : passed) {
-    listeners_.push_back(std::make_unique<Listener>(std::move(acceptor), on_accept, capacity));
+  const bool tls = passed.empty()
+                       ? config_.tls()
+                       : std::ranges::any_of(passed, [](const auto& p) { return p.name == "tls"; });
+  if (passed.empty() && !tls && !config_.plaintext) {
+    throw ListenError(exit_code::config,
+                      "plaintext = false and no tls-port leave the daemon nothing to listen on: "
+                      "set tls-port, or plaintext = true");
   }
-  if (passed.empty()) {
+  // The certificate first: a bad one must not leave ports bound for nothing.
+  if (tls) {
+    if (const auto problem = tls_setting_problem(config_)) throw TlsError(*problem);
+    tls_context_ = TlsContext::load(config_);
+  }
+  for (auto& p : passed) add_listener(std::move(p.acceptor), p.name == "tls");
+  if (!passed.empty()) return;
+  if (config_.plaintext) {
     for (const auto& address : config_.bind) {
-      const tcp::endpoint endpoint(asio::ip::make_address(address), config_.port);
-      listeners_.push_back(
-          std::make_unique<Listener>(open_acceptor(io_, endpoint), on_accept, capacity));
+      add_listener(open_acceptor(io_, {asio::ip::make_address(address), config_.port}), false);
     }
   }
-  open_monitor();
+  if (config_.tls()) {
+    for (const auto& address : config_.tls_addresses()) {
+      add_listener(open_acceptor(io_, {asio::ip::make_address(address), *config_.tls_port}), true);
+    }
+  }
+}
+
+void Server::add_listener(tcp::acceptor acceptor, bool tls) {
+  auto on_accept = [this, tls](tcp::socket socket, std::string peer) {
+    this->on_accept(std::move(socket), std::move(peer), tls);
+  };
+  auto capacity = [this] { return why_full(); };
+  if (!tls) {
+    listeners_.push_back(std::make_unique<Listener>(std::move(acceptor), on_accept, capacity));
+    return;
+  }
+  auto pause = [this] { return hub_.handshakes() >= config_.tls_max_handshakes; };
+  tls_listeners_.push_back(
+      std::make_unique<Listener>(std::move(acceptor), on_accept, capacity, pause));
 }
 
 void Server::open_monitor() {
@@ -118,7 +150,14 @@ Gauges Server::gauges() const {
           .input_bytes = hub_.held().input(),
           .history_messages = room_.history_size(),
           .history_bytes = room_.history_bytes(),
-          .history_write_errors = history_file_ ? history_file_->write_errors() : 0};
+          .history_write_errors = history_file_ ? history_file_->write_errors() : 0,
+          .tls_handshakes = hub_.handshakes(),
+          .tls_certificate_expiry =
+              tls_context_ ? std::optional<double>(
+                                 std::chrono::duration<double>(
+                                     tls_context_->certificate().not_after.time_since_epoch())
+                                     .count())
+                           : std::nullopt};
 }
 
 const Counters& Server::counters() const {
@@ -156,9 +195,26 @@ std::optional<std::string> Server::why_full() const {
 }
 
 std::string Server::status() const {
-  return std::to_string(room_.size()) + " clients, " + std::to_string(room_.messages()) +
-         " messages, " + std::to_string(hub_.dropped()) + " slow consumers dropped, " +
-         std::to_string(hub_.held().queued()) + " bytes queued";
+  std::string line = std::to_string(room_.size()) + " clients, " +
+                     std::to_string(room_.messages()) + " messages, " +
+                     std::to_string(hub_.dropped()) + " slow consumers dropped, " +
+                     std::to_string(hub_.held().queued()) + " bytes queued";
+  if (tls_context_) {
+    line +=
+        ", TLS certificate expires in " +
+        std::to_string(days_left(tls_context_->certificate(), std::chrono::system_clock::now())) +
+        " days";
+  }
+  return line;
+}
+
+void Server::log_certificate() const {
+  if (!tls_context_) return;
+  const auto now = std::chrono::system_clock::now();
+  log::notice("TLS certificate: " + describe(tls_context_->certificate(), now));
+  if (const auto warning = expiry_warning(tls_context_->certificate(), now)) {
+    log::warning(*warning);
+  }
 }
 
 void Server::start() {
@@ -167,6 +223,12 @@ void Server::start() {
     log::notice("listening on " + listener->name());
     listener->start();
   }
+  for (auto& listener : tls_listeners_) {
+    // Not "listening on": tests and scripts take the first such line as the plaintext port.
+    log::notice("accepting TLS on " + listener->name());
+    listener->start();
+  }
+  log_certificate();
   if (monitor_) {
     monitor_->start();
     // Not "listening on": tests and scripts take the first such line as the chat port.
@@ -191,20 +253,12 @@ void Server::on_sequenced(const Sequenced& accepted) {
   room_.publish(accepted);
 }
 
-void Server::on_accept(tcp::socket socket, std::string peer) {
-  auto session = std::make_shared<Session>(session_context_, std::move(socket), std::move(peer));
-  if (room_.size() >= config_.max_clients) {
-    log::warning(log::Repeat::refused_client,
-                 "client limit reached (" + std::to_string(config_.max_clients) +
-                     " clients, --max-clients): refusing " + session->peer());
-    session->reject(CloseReason::server_full, server_subject::server_full,
-                    "the server already has " + std::to_string(config_.max_clients) +
-                        " clients connected; try again later");
-    return;
-  }
-  log::debug("client " + session->peer() + " connected");
-  room_.join(*session);
-  session->start();
+void Server::on_accept(tcp::socket socket, std::string peer, bool tls) {
+  std::unique_ptr<TlsChannel> channel;
+  if (tls) channel = std::make_unique<TlsChannel>(*tls_context_, socket.native_handle());
+  std::make_shared<Session>(session_context_, std::move(socket), std::move(peer),
+                            std::move(channel))
+      ->start();
 }
 
 void Server::arm_signals() {
@@ -232,6 +286,7 @@ void Server::shutdown(const char* why) {
             std::to_string(hub_.held().queued()) + " bytes queued), at most " +
             format_duration(config_.shutdown_timeout));
   for (auto& listener : listeners_) listener->stop();
+  for (auto& listener : tls_listeners_) listener->stop();
   if (monitor_) monitor_->stop();
   boost::system::error_code ignored;
   signals_.cancel(ignored);
@@ -256,6 +311,7 @@ void Server::shutdown(const char* why) {
 void Server::abandon() {
   stopping_ = true;
   for (auto& listener : listeners_) listener->stop();
+  for (auto& listener : tls_listeners_) listener->stop();
   if (monitor_) monitor_->stop();
   boost::system::error_code ignored;
   signals_.cancel(ignored);
@@ -306,11 +362,29 @@ void Server::reload() {
   }
   arm_fsync();
   apply_scheduler_slice();
+  reload_tls();
   log::info("SIGHUP: reloaded the configuration; changed: " +
             (plan.changed.empty() ? std::string("nothing") : joined(plan.changed)));
   if (!plan.restart.empty()) {
     log::warning("SIGHUP: not applied, a restart is needed: " + joined(plan.restart));
   }
+}
+
+void Server::reload_tls() {
+  if (!tls_context_) return;
+  try {
+    if (const auto problem = tls_setting_problem(config_)) throw TlsError(*problem);
+    tls_context_ = TlsContext::load(config_);
+  } catch (const TlsError& e) {
+    log::error(std::string("SIGHUP: ") + e.what() + "; new TLS connections keep the certificate " +
+               "loaded before (" + tls_context_->certificate().serial + ")");
+    if (const auto warning =
+            expiry_warning(tls_context_->certificate(), std::chrono::system_clock::now())) {
+      log::warning(*warning);
+    }
+    return;
+  }
+  log_certificate();
 }
 
 }  // namespace tcpchat

@@ -18,6 +18,7 @@
 #include "runtime/log_pump.hpp"
 #include "runtime/service_manager.hpp"
 #include "storage/history_file.hpp"
+#include "tls/tls_context.hpp"
 
 namespace tcpchat {
 
@@ -27,7 +28,8 @@ namespace tcpchat {
 // runs on another thread.
 class Server final : private OrderedSink, private MonitorSource {
  public:
-  // Binds every address and opens the history file; throws ListenError / HistoryError.
+  // Binds every address, loads the TLS certificate and opens the history file; throws
+  // ListenError / TlsError / HistoryError.
   // `session_budget`: the most sessions open at once, whatever their state, so that the daemon's
   // own descriptors always fit under the open-file limit.
   Server(boost::asio::io_context& io, Config config, std::vector<std::string> args,
@@ -49,7 +51,12 @@ class Server final : private OrderedSink, private MonitorSource {
   const ClosedClients& closed_clients() const override;
   std::optional<std::string> not_ready() const override;
   void open_monitor();
-  void on_accept(boost::asio::ip::tcp::socket socket, std::string peer);
+  void open_listeners();
+  void add_listener(boost::asio::ip::tcp::acceptor acceptor, bool tls);
+  void on_accept(boost::asio::ip::tcp::socket socket, std::string peer, bool tls);
+  // Loads the certificate again on SIGHUP; a bad one leaves the running one in place.
+  void reload_tls();
+  void log_certificate() const;
   void on_signal(int signo);
   void shutdown(const char* why);
   void reload();
@@ -71,6 +78,8 @@ class Server final : private OrderedSink, private MonitorSource {
   SessionContext session_context_;
   ServiceManager service_;
   std::vector<std::unique_ptr<Listener>> listeners_;
+  std::vector<std::unique_ptr<Listener>> tls_listeners_;
+  std::shared_ptr<const TlsContext> tls_context_;  // the one new TLS connections take
   std::unique_ptr<Monitor> monitor_;
   std::string monitor_name_;  // ADDR:PORT it serves on
   bool monitor_loopback_ = true;

@@ -20,9 +20,10 @@ enum class CloseReason : unsigned char {
   slow_consumer_total,          // --max-total-queue-bytes
   shutdown,                     // SIGTERM or SIGINT
   error,                        // a socket error
+  tls_handshake,                // a TLS handshake failed or took --tls-handshake-timeout
 };
 
-inline constexpr std::array<std::string_view, 11> close_reason_names = {
+inline constexpr std::array<std::string_view, 12> close_reason_names = {
     "client_closed",
     "invalid_request",
     "server_full",
@@ -34,9 +35,10 @@ inline constexpr std::array<std::string_view, 11> close_reason_names = {
     "slow_consumer_total",
     "shutdown",
     "error",
+    "tls_handshake",
 };
 inline constexpr std::size_t close_reason_count = close_reason_names.size();
-static_assert(static_cast<std::size_t>(CloseReason::error) + 1 == close_reason_count);
+static_assert(static_cast<std::size_t>(CloseReason::tls_handshake) + 1 == close_reason_count);
 
 constexpr std::string_view name(CloseReason reason) {
   return close_reason_names[static_cast<std::size_t>(reason)];

@@ -90,6 +90,13 @@ std::string metrics_text(const MetricsInput& in) {
            U{g.history_messages});
   e.single("tcpchat_history_bytes", "gauge", "Bytes of frames in the replay history.",
            U{g.history_bytes});
+  e.single("tcpchat_tls_handshakes", "gauge",
+           "TLS handshakes in progress (--tls-max-handshakes bounds them).", U{g.tls_handshakes});
+  if (g.tls_certificate_expiry) {
+    e.single("tcpchat_tls_certificate_expiry_timestamp_seconds", "gauge",
+             "When the TLS certificate being served expires, in seconds since 1970.",
+             *g.tls_certificate_expiry);
+  }
 
   e.single("tcpchat_connections_accepted_total", "counter", "Connections accepted.",
            c.connections_accepted);

@@ -23,6 +23,8 @@ struct Gauges {
   std::size_t history_messages = 0;
   std::size_t history_bytes = 0;
   std::uint64_t history_write_errors = 0;
+  std::size_t tls_handshakes = 0;                // in progress
+  std::optional<double> tls_certificate_expiry;  // seconds since 1970; none without TLS
 };
 
 // What the monitoring endpoint reads of the daemon; the wiring implements it, so that the

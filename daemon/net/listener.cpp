@@ -16,6 +16,8 @@ namespace {
 
 // After an accept failed for lack of resources, how long to wait before trying again.
 constexpr auto accept_backoff = std::chrono::milliseconds(100);
+// While paused, how often to look again: a handshake takes about a millisecond.
+constexpr auto pause_poll = std::chrono::milliseconds(5);
 
 // The protocol has no ping of its own: let the kernel find peers that vanished. A peer that
 // answers nothing for a minute, then to none of six probes ten seconds apart, is gone after
@@ -74,11 +76,12 @@ tcp::acceptor open_acceptor(asio::io_context& io, const tcp::endpoint& endpoint)
                                                 " (is the address configured on this host?)");
 }
 
-Listener::Listener(tcp::acceptor acceptor, Handler on_accept, Capacity capacity)
+Listener::Listener(tcp::acceptor acceptor, Handler on_accept, Capacity capacity, Pause pause)
     : acceptor_(std::move(acceptor)),
       backoff_(acceptor_.get_executor()),
       handler_(std::move(on_accept)),
       capacity_(std::move(capacity)),
+      pause_(std::move(pause)),
       name_(endpoint_name(acceptor_.local_endpoint())) {}
 
 void Listener::start() {
@@ -100,8 +103,9 @@ void Listener::do_accept() {
                    std::to_string(accept_backoff.count()) + " ms");
       reported_ = true;
     }
-    return retry_later();
+    return retry_later(accept_backoff);
   }
+  if (pause_ && pause_()) return retry_later(pause_poll);
   acceptor_.async_accept([this](const boost::system::error_code& ec, tcp::socket socket) {
     on_accept(ec, std::move(socket));
   });
@@ -133,11 +137,11 @@ void Listener::on_accept(const boost::system::error_code& ec, tcp::socket socket
                " ms (raise the open-file limit or lower --max-clients)");
     reported_ = true;
   }
-  retry_later();
+  retry_later(accept_backoff);
 }
 
-void Listener::retry_later() {
-  backoff_.expires_after(accept_backoff);
+void Listener::retry_later(std::chrono::milliseconds after) {
+  backoff_.expires_after(after);
   backoff_.async_wait([this](const boost::system::error_code& wait_ec) {
     if (!wait_ec) do_accept();
   });

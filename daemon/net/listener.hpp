@@ -2,6 +2,7 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
@@ -19,8 +20,12 @@ class Listener {
   // Says why no connection may be accepted now (the daemon is at its descriptor budget), or
   // nothing when one may.
   using Capacity = std::function<std::optional<std::string>()>;
+  // Whether to leave new connections in the backlog for a moment, silently: a TLS listener
+  // does so while --tls-max-handshakes are in progress.
+  using Pause = std::function<bool()>;
 
-  Listener(boost::asio::ip::tcp::acceptor acceptor, Handler on_accept, Capacity capacity);
+  Listener(boost::asio::ip::tcp::acceptor acceptor, Handler on_accept, Capacity capacity,
+           Pause pause = {});
   void start();
   void stop();
   // `ADDR:PORT`, IPv6 as `[ADDR]:PORT`.
@@ -32,10 +37,11 @@ class Listener {
 
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer backoff_;
-  void retry_later();
+  void retry_later(std::chrono::milliseconds after);
 
   Handler handler_;
   Capacity capacity_;
+  Pause pause_;
   std::string name_;
   bool reported_ = false;  // a resource error or a full budget was logged and has not cleared
 };

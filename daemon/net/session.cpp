@@ -2,8 +2,11 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <boost/asio/error.hpp>
+#include <boost/asio/post.hpp>
 #include <cerrno>
+#include <cstring>
 #include <vector>
 
 #include "core/admission.hpp"
@@ -20,6 +23,10 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
+// A TLS write gathers at most this many queued frames into its record: more than a record of
+// the smallest frames, far fewer than the whole iovec array a plaintext sendmsg takes.
+constexpr std::size_t tls_gather_frames = 256;
+
 // After an error reply, how much input is read and thrown away before closing, so that unread
 // input does not turn our close into a reset that destroys the reply in flight.
 constexpr std::size_t discard_limit_bytes = 64 * 1024;
@@ -35,9 +42,11 @@ bool would_block() {
 
 }  // namespace
 
-Session::Session(const SessionContext& context, tcp::socket socket, std::string peer)
+Session::Session(const SessionContext& context, tcp::socket socket, std::string peer,
+                 std::unique_ptr<TlsChannel> tls)
     : context_(context),
       socket_(std::move(socket)),
+      tls_(std::move(tls)),
       peer_(std::move(peer)),
       id_(context.hub.attach(*this)),
       connected_at_(std::chrono::system_clock::now()),
@@ -56,7 +65,68 @@ Session::~Session() {
 }
 
 void Session::start() {
+  if (!tls_) return admit();
+  state_ = State::handshaking;
+  context_.hub.handshake_began();
+  continue_handshake();
+}
+
+void Session::admit() {
+  const std::size_t limit = context_.hub.config().max_clients;
+  if (context_.room.size() >= limit) {
+    log::warning(log::Repeat::refused_client, "client limit reached (" + std::to_string(limit) +
+                                                  " clients, --max-clients): refusing " + peer_);
+    return reject(
+        CloseReason::server_full, server_subject::server_full,
+        "the server already has " + std::to_string(limit) + " clients connected; try again later");
+  }
+  log::debug("client " + peer_ + " connected");
+  context_.room.join(*this);
   wait_readable();
+}
+
+// ---- TLS ----
+
+void Session::continue_handshake() {
+  const TlsChannel::Result r = tls_->handshake();
+  count_tls_bytes();
+  switch (r.status) {
+    case TlsChannel::Status::done:
+      end_handshake();
+      state_ = State::open;
+      return admit();
+    case TlsChannel::Status::want_read:
+      return wait_readable();
+    case TlsChannel::Status::want_write:
+      return wait_writable();
+    case TlsChannel::Status::closed:
+    case TlsChannel::Status::failed:
+      break;
+  }
+  end_for(CloseReason::tls_handshake);
+  log::debug("TLS handshake with " + peer_ + " failed: " +
+             (r.error.empty() ? std::string("the client closed the connection") : r.error));
+  close();
+}
+
+void Session::end_handshake() {
+  if (state_ == State::handshaking) context_.hub.handshake_ended();
+}
+
+void Session::tls_failed(std::string_view what, const std::string& error) {
+  end_for(CloseReason::error);
+  log::warning(log::Repeat::client_failure,
+               "client " + peer_ + ": " + std::string(what) + " TLS failed: " + error);
+  close();
+}
+
+void Session::count_tls_bytes() {
+  const TlsChannel::RawBytes raw = tls_->take_raw_bytes();
+  Traffic& all = context_.hub.counters().traffic;
+  traffic_.bytes_in += raw.in;
+  all.bytes_in += raw.in;
+  traffic_.bytes_out += raw.out;
+  all.bytes_out += raw.out;
 }
 
 void Session::leave_room() {
@@ -87,6 +157,11 @@ RateLimit Session::rate_limit() const {
 void Session::wait_readable() {
   if (waiting_read_) return;
   waiting_read_ = true;
+  // OpenSSL may hold decrypted input already: the socket would not say it is readable.
+  if (tls_ && state_ == State::open && tls_->has_pending()) {
+    asio::post(socket_.get_executor(), [self = shared_from_this()] { self->on_readable({}); });
+    return;
+  }
   socket_.async_wait(
       tcp::socket::wait_read,
       [self = shared_from_this()](const boost::system::error_code& ec) { self->on_readable(ec); });
@@ -98,6 +173,7 @@ void Session::on_readable(const boost::system::error_code& ec) {
   if (ec == asio::error::operation_aborted) return;
   waiting_read_ = false;
   if (ec) return fail(ec, "waiting for input");
+  if (state_ == State::handshaking) return continue_handshake();
   if (state_ == State::rejecting || state_ == State::finishing) {
     // Input is discarded only once the reply is out; until then leave it unread.
     if (queue_.empty()) discard_input();
@@ -110,27 +186,54 @@ void Session::on_readable(const boost::system::error_code& ec) {
     input_waited_ = true;
     return context_.hub.park(*this);
   }
+  read_input();
+}
 
+void Session::read_input() {
   const auto buffer = context_.hub.read_buffer();
-  const ssize_t n = ::recv(socket_.native_handle(), buffer.data(), buffer.size(), 0);
-  if (n < 0) {
-    if (would_block()) return wait_readable();
-    return fail(last_error(), "reading");
-  }
-  if (n == 0) {
-    if (decoder_.in_frame()) {
-      log::info("client " + peer_ + " closed the connection in the middle of a frame (" +
-                std::to_string(decoder_.buffered_bytes()) + " bytes discarded)");
+  std::size_t n = 0;
+  if (tls_) {
+    const TlsChannel::Result r = tls_->read(buffer);
+    count_tls_bytes();
+    switch (r.status) {
+      case TlsChannel::Status::done:
+        n = r.bytes;
+        break;
+      case TlsChannel::Status::want_read:
+        return wait_readable();
+      case TlsChannel::Status::want_write:
+        read_wants_write_ = true;
+        if (!waiting_write_) wait_writable();
+        return;
+      case TlsChannel::Status::closed:
+        return end_of_input();
+      case TlsChannel::Status::failed:
+        return tls_failed("reading", r.error);
     }
-    end_for(CloseReason::client_closed);
-    return finish();
+  } else {
+    const ssize_t got = ::recv(socket_.native_handle(), buffer.data(), buffer.size(), 0);
+    if (got < 0) {
+      if (would_block()) return wait_readable();
+      return fail(last_error(), "reading");
+    }
+    if (got == 0) return end_of_input();
+    n = static_cast<std::size_t>(got);
+    traffic_.bytes_in += n;
+    context_.hub.counters().traffic.bytes_in += n;
   }
   context_.hub.tick();
   last_read_ = context_.hub.now();
-  traffic_.bytes_in += static_cast<std::size_t>(n);
-  context_.hub.counters().traffic.bytes_in += static_cast<std::size_t>(n);
-  decoder_.feed(std::string_view(buffer.data(), static_cast<std::size_t>(n)));
+  decoder_.feed(std::string_view(buffer.data(), n));
   process_input();
+}
+
+void Session::end_of_input() {
+  if (decoder_.in_frame()) {
+    log::info("client " + peer_ + " closed the connection in the middle of a frame (" +
+              std::to_string(decoder_.buffered_bytes()) + " bytes discarded)");
+  }
+  end_for(CloseReason::client_closed);
+  finish();
 }
 
 void Session::process_input() {
@@ -256,7 +359,8 @@ void Session::deliver(const Frame& frame) {
 }
 
 void Session::flush() {
-  if (state_ == State::closed || waiting_write_) return;
+  if (state_ == State::closed || state_ == State::handshaking || waiting_write_) return;
+  if (tls_) return flush_tls();
   const auto iov = context_.hub.iovecs();
   while (!queue_.empty()) {
     std::size_t total = 0;
@@ -269,17 +373,53 @@ void Session::flush() {
       if (errno == EAGAIN || errno == EWOULDBLOCK) return wait_writable();
       return fail(last_error(), "writing");
     }
-    last_write_progress_ = context_.hub.now();
     const auto sent = static_cast<std::size_t>(n);
-    const std::size_t delivered = queue_.consume(sent, context_.hub.held());
-    Traffic& all = context_.hub.counters().traffic;
+    wrote(sent);
     traffic_.bytes_out += sent;
-    all.bytes_out += sent;
-    traffic_.msgs_out += delivered;
-    all.msgs_out += delivered;
+    context_.hub.counters().traffic.bytes_out += sent;
     if (sent < total) return wait_writable();
   }
   on_queue_empty();
+}
+
+void Session::flush_tls() {
+  const auto iov = context_.hub.iovecs().first(tls_gather_frames);
+  const auto record = context_.hub.record_buffer();
+  while (!queue_.empty()) {
+    std::size_t total = 0;
+    const std::size_t count = queue_.fill(iov, total);
+    std::size_t gathered = 0;
+    for (std::size_t i = 0; i < count && gathered < record.size(); ++i) {
+      const std::size_t n = std::min(iov[i].iov_len, record.size() - gathered);
+      std::memcpy(record.data() + gathered, iov[i].iov_base, n);
+      gathered += n;
+    }
+    const TlsChannel::Result r = tls_->write(record.first(gathered));
+    count_tls_bytes();
+    switch (r.status) {
+      case TlsChannel::Status::done:
+        wrote(r.bytes);
+        continue;
+      case TlsChannel::Status::want_write:
+      case TlsChannel::Status::want_read:  // renegotiation is off: the socket is just full
+        return wait_writable();
+      case TlsChannel::Status::closed:
+        end_for(CloseReason::client_closed);
+        log::debug("client " + peer_ + " went away while writing");
+        return close();
+      case TlsChannel::Status::failed:
+        return tls_failed("writing", r.error);
+    }
+  }
+  on_queue_empty();
+}
+
+// `bytes` of the queue reached the socket (as plaintext, or inside TLS records).
+void Session::wrote(std::size_t bytes) {
+  last_write_progress_ = context_.hub.now();
+  const std::size_t delivered = queue_.consume(bytes, context_.hub.held());
+  traffic_.msgs_out += delivered;
+  context_.hub.counters().traffic.msgs_out += delivered;
 }
 
 void Session::wait_writable() {
@@ -295,6 +435,8 @@ void Session::on_writable(const boost::system::error_code& ec) {
   waiting_write_ = false;
   if (ec) return fail(ec, "waiting to write");
   context_.hub.tick();
+  if (state_ == State::handshaking) return continue_handshake();
+  if (std::exchange(read_wants_write_, false) && state_ == State::open) read_input();
   flush();
 }
 
@@ -304,6 +446,10 @@ void Session::on_queue_empty() {
     // Closing with input unread would send a reset that can destroy what is still in flight
     // to the client: shut down our side and read until its end, within bounds.
     draining_ = true;
+    if (tls_) {
+      tls_->send_close_notify();
+      count_tls_bytes();
+    }
     boost::system::error_code ignored;
     socket_.shutdown(tcp::socket::shutdown_send, ignored);
     timer_ = std::make_unique<asio::steady_timer>(socket_.get_executor(), discard_limit_time);
@@ -351,6 +497,7 @@ void Session::discard_input() {
 }
 
 void Session::finish() {
+  if (state_ == State::handshaking) return close();
   if (state_ != State::open) return;
   leave_room();
   state_ = State::finishing;
@@ -366,6 +513,7 @@ void Session::finish() {
 
 void Session::close() {
   if (state_ == State::closed) return;
+  end_handshake();
   state_ = State::closed;
   leave_room();
   release_queue();
@@ -391,6 +539,16 @@ void Session::check_deadlines(SteadyTime now) {
                           format_duration(config.write_timeout) + " (--write-timeout) with " +
                           std::to_string(queue_.bytes()) + " bytes queued, limit " +
                           std::to_string(config.max_queue_bytes));
+    return;
+  }
+  if (state_ == State::handshaking) {
+    // Until the handshake ends, last_read_ is when the connection was accepted.
+    if (now - last_read_ > config.tls_handshake_timeout) {
+      end_for(CloseReason::tls_handshake);
+      log::debug("TLS handshake with " + peer_ + " not finished within " +
+                 format_duration(config.tls_handshake_timeout) + " (--tls-handshake-timeout)");
+      close();
+    }
     return;
   }
   if (state_ != State::open) return;

@@ -18,6 +18,7 @@
 #include "core/token_bucket.hpp"
 #include "net/hub.hpp"
 #include "tcpchat/frame_decoder.hpp"
+#include "tls/tls_channel.hpp"
 
 namespace tcpchat {
 
@@ -33,7 +34,8 @@ struct SessionContext {
 
 // One client connection: reads frames through a FrameDecoder and submits the messages to the
 // sequencer; as a room member, sends what the room delivers, gathering its whole queue into one
-// sendmsg(2) when the Hub flushes it.
+// sendmsg(2) when the Hub flushes it. Over TLS, the same readiness waits drive the TlsChannel:
+// its handshake comes first, and the queue is gathered into records of up to 16 KiB.
 //
 // An idle session holds no read buffer (it waits for readability and reads into the Hub's
 // shared buffer) and no queue memory. Pending handlers own the session (shared_from_this); the
@@ -44,10 +46,13 @@ class Session final : public Member,
                       public hub_hooks::Flush,
                       public std::enable_shared_from_this<Session> {
  public:
-  Session(const SessionContext& context, boost::asio::ip::tcp::socket socket, std::string peer);
+  // `tls`: the channel over `socket` for a TLS connection, or null for plaintext.
+  Session(const SessionContext& context, boost::asio::ip::tcp::socket socket, std::string peer,
+          std::unique_ptr<TlsChannel> tls);
   ~Session();
 
-  // Starts reading; the session should be a room member by now.
+  // Runs the TLS handshake if there is one, then joins the room (or refuses the client when
+  // the room is full) and starts reading.
   void start();
 
   // Member: queues a frame and asks the Hub for a flush; never writes from here.
@@ -99,10 +104,19 @@ class Session final : public Member,
   ClientRecord record(SteadyTime now) const;
 
  private:
-  enum class State : unsigned char { open, finishing, rejecting, closed };
+  enum class State : unsigned char { handshaking, open, finishing, rejecting, closed };
 
+  void admit();
+  void continue_handshake();
+  void end_handshake();
+  void count_tls_bytes();
+  void tls_failed(std::string_view what, const std::string& error);
   void wait_readable();
   void on_readable(const boost::system::error_code& ec);
+  void read_input();
+  void end_of_input();
+  void flush_tls();
+  void wrote(std::size_t bytes);
   void process_input();
   void submit(std::span<const Message> messages);
   void wait_writable();
@@ -119,6 +133,7 @@ class Session final : public Member,
 
   const SessionContext& context_;
   boost::asio::ip::tcp::socket socket_;
+  std::unique_ptr<TlsChannel> tls_;
   std::string peer_;
   std::uint64_t id_;
   WallTime connected_at_;
@@ -142,6 +157,7 @@ class Session final : public Member,
   std::size_t input_bytes_ = 0;  // what the Hub counts of ours as held input
   std::uint32_t discarded_ = 0;  // at most discard_limit_bytes and one read
   State state_ = State::open;
+  bool read_wants_write_ = false;  // a TLS read must write (a key update) before it goes on
   bool waiting_read_ = false;
   bool waiting_write_ = false;
   bool throttled_ = false;

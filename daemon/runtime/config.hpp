@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -13,12 +14,25 @@
 namespace tcpchat {
 
 enum class FsyncPolicy { always, interval, never };
+enum class TlsVerify { no, optional, require };
+enum class TlsVersion { v1_2, v1_3 };
 
 // Everything tcpchatd can be told. The defaults here are the documented defaults: help, the man
 // page test and --check-config all read them from here, through the option table.
 struct Config {
   std::vector<std::string> bind = {"127.0.0.1"};
   std::uint16_t port = 9999;
+  bool plaintext = true;  // serve --port; false: TLS only
+
+  std::optional<std::uint16_t> tls_port;  // none: no TLS listener
+  std::vector<std::string> tls_bind;      // empty: the --bind addresses
+  std::string tls_cert_file;              // the certificate chain, PEM
+  std::string tls_key_file;
+  std::string tls_ca_file;  // for client certificates
+  TlsVerify tls_verify_clients = TlsVerify::no;
+  TlsVersion tls_min_version = TlsVersion::v1_2;
+  Duration tls_handshake_timeout = std::chrono::seconds(10);
+  std::size_t tls_max_handshakes = 256;
 
   std::size_t max_clients = 10'000;
   std::size_t max_message_bytes = 1'048'576;
@@ -47,6 +61,11 @@ struct Config {
 
   // The effective burst: `burst`, or a second's worth of messages when unset.
   double effective_burst() const;
+  bool tls() const { return tls_port.has_value(); }
+  // Where the TLS listeners are: --tls-bind, or the --bind addresses.
+  const std::vector<std::string>& tls_addresses() const {
+    return tls_bind.empty() ? bind : tls_bind;
+  }
 };
 
 // A configuration problem, with the sysexits status it ends the daemon with at start.

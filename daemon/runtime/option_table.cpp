@@ -106,8 +106,10 @@ struct Choice {
 };
 
 struct Addresses {
+  bool may_be_empty = false;  // one empty value stands for none, the default
   std::vector<std::string> parse(std::span<const std::string> values,
                                  std::string_view option) const {
+    if (may_be_empty && values.size() == 1 && values.front().empty()) return {};
     for (const auto& address : values) {
       boost::system::error_code ec;
       boost::asio::ip::make_address(address, ec);
@@ -119,6 +121,17 @@ struct Addresses {
     return {values.begin(), values.end()};
   }
   std::vector<std::string> format(const std::vector<std::string>& values) const { return values; }
+};
+
+// A port, or empty for none.
+struct OptionalPort {
+  std::optional<std::uint16_t> parse(std::string_view text, std::string_view option) const {
+    if (text.empty()) return std::nullopt;
+    return Count<std::uint16_t>{0, 65535}.parse(text, option);
+  }
+  std::string format(const std::optional<std::uint16_t>& port) const {
+    return port ? std::to_string(*port) : std::string();
+  }
 };
 
 // An address and port, or empty for none.
@@ -168,7 +181,8 @@ OptionSpec repeated(Shape shape, std::vector<std::string> Config::*field, Addres
       .help = shape.help,
       .reload = shape.reload,
       .repeated = true,
-      .off = std::nullopt,
+      .off = shape.off,
+      .off_meaning = shape.off_meaning,
       .parse = [field, codec](Config& c, std::span<const std::string> values,
                               std::string_view option) { c.*field = codec.parse(values, option); },
       .format = [field, codec](const Config& c) { return codec.format(c.*field); },
@@ -189,6 +203,8 @@ constexpr std::string_view why_least_queue = "; a smaller bound drops clients th
 constexpr std::size_t least_total_input_bytes = 1 << 20;
 // The history must hold at least one frame of a useful size.
 constexpr std::size_t least_history_bytes = 64 * 1024;
+// Far more handshakes than one thread can run at once; each holds its state until it ends.
+constexpr std::uint64_t most_handshakes = 100'000;
 // The write and frame deadlines are the slow-consumer and slowloris defences: never off.
 constexpr Duration least_deadline{10};
 constexpr std::string_view why_least_deadline =
@@ -204,6 +220,50 @@ std::vector<OptionSpec> make_table() {
       single({"port", "PORT",
               "TCP port to listen on; 0 lets each listening socket pick a free port", R::restart},
              &Config::port, Count<std::uint16_t>{0, 65535}));
+  t.push_back(single({"plaintext", "true|false",
+                      "serve --port without TLS; false leaves only the TLS listeners", R::restart},
+                     &Config::plaintext, Switch{}));
+  t.push_back(single({"tls-port", "PORT",
+                      "TLS port to listen on (9443 is usual; 0 picks a free one), beside --port",
+                      R::restart, "", "none"},
+                     &Config::tls_port, OptionalPort{}));
+  t.push_back(repeated({"tls-bind", "ADDRESS", "address for the TLS listener; repeat for several",
+                        R::restart, "", "the --bind addresses"},
+                       &Config::tls_bind, Addresses{.may_be_empty = true}));
+  t.push_back(single(
+      {"tls-cert-file", "PATH", "the server's certificate chain (PEM), read again on every SIGHUP",
+       R::reread, "", "none"},
+      &Config::tls_cert_file, Text{}));
+  t.push_back(single(
+      {"tls-key-file", "PATH", "the certificate's private key (PEM), read again on every SIGHUP",
+       R::reread, "", "none"},
+      &Config::tls_key_file, Text{}));
+  t.push_back(single({"tls-ca-file", "PATH",
+                      "CA certificates (PEM) that client certificates must chain to, read again "
+                      "on every SIGHUP",
+                      R::reread, "", "none"},
+                     &Config::tls_ca_file, Text{}));
+  t.push_back(single({"tls-verify-clients", "no|optional|require",
+                      "ask TLS clients for a certificate; optional checks one that is sent, "
+                      "require refuses a client without one (both need --tls-ca-file)",
+                      R::live},
+                     &Config::tls_verify_clients,
+                     Choice<TlsVerify, 3>{{{{"no", TlsVerify::no},
+                                            {"optional", TlsVerify::optional},
+                                            {"require", TlsVerify::require}}}}));
+  t.push_back(
+      single({"tls-min-version", "1.2|1.3", "oldest TLS version accepted", R::live},
+             &Config::tls_min_version,
+             Choice<TlsVersion, 2>{{{{"1.2", TlsVersion::v1_2}, {"1.3", TlsVersion::v1_3}}}}));
+  t.push_back(single({"tls-handshake-timeout", "DURATION",
+                      "a TLS client must finish its handshake this long after connecting", R::live},
+                     &Config::tls_handshake_timeout,
+                     Time{.min = least_deadline, .why_min = why_least_deadline}));
+  t.push_back(single({"tls-max-handshakes", "N",
+                      "TLS handshakes in progress at once; past it new connections wait in the "
+                      "backlog",
+                      R::live},
+                     &Config::tls_max_handshakes, Count<std::size_t>{1, most_handshakes}));
   t.push_back(
       single({"max-clients", "N",
               "most clients connected at once; the next one gets a ServerFull frame", R::live},

@@ -37,11 +37,18 @@ ServiceManager::ServiceManager(asio::io_context& io, std::function<std::string()
 #endif
 }
 
-std::vector<tcp::acceptor> ServiceManager::passed_sockets() {
-  std::vector<tcp::acceptor> out;
+std::vector<ServiceManager::PassedSocket> ServiceManager::passed_sockets() {
+  std::vector<PassedSocket> out;
 #ifdef TCPCHAT_HAVE_SYSTEMD
-  const int n = sd_listen_fds(1);
+  char** names = nullptr;
+  const int n = sd_listen_fds_with_names(1, &names);
   if (n < 0) throw std::runtime_error(std::string("sd_listen_fds failed: ") + strerror(-n));
+  std::vector<std::string> named;
+  for (int i = 0; names && names[i]; ++i) {
+    named.emplace_back(names[i]);
+    std::free(names[i]);
+  }
+  std::free(names);
   for (int fd = SD_LISTEN_FDS_START; fd < SD_LISTEN_FDS_START + n; ++fd) {
     if (sd_is_socket(fd, AF_UNSPEC, SOCK_STREAM, 1) <= 0) {
       throw std::runtime_error("socket activation passed descriptor " + std::to_string(fd) +
@@ -51,7 +58,9 @@ std::vector<tcp::acceptor> ServiceManager::passed_sockets() {
     socklen_t len = sizeof addr;
     ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
     const tcp protocol = addr.ss_family == AF_INET6 ? tcp::v6() : tcp::v4();
-    out.emplace_back(status_timer_.get_executor(), protocol, fd);
+    const auto i = static_cast<std::size_t>(fd - SD_LISTEN_FDS_START);
+    out.push_back({tcp::acceptor(status_timer_.get_executor(), protocol, fd),
+                   i < named.size() ? named[i] : std::string()});
   }
 #endif
   return out;

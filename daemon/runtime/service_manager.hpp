@@ -17,8 +17,14 @@ class ServiceManager {
   // `status` is asked for the STATUS= text each time it is refreshed.
   ServiceManager(boost::asio::io_context& io, std::function<std::string()> status);
 
-  // Listening sockets passed by socket activation (LISTEN_FDS), or none.
-  std::vector<boost::asio::ip::tcp::acceptor> passed_sockets();
+  // A listening socket passed by socket activation, with its FileDescriptorName= ("tls" for
+  // one to serve with TLS).
+  struct PassedSocket {
+    boost::asio::ip::tcp::acceptor acceptor;
+    std::string name;
+  };
+  // The sockets passed (LISTEN_FDS, LISTEN_FDNAMES), or none.
+  std::vector<PassedSocket> passed_sockets();
 
   // READY=1 once every socket listens; starts the STATUS= refresh and the watchdog timers.
   void ready();

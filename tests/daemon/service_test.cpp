@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 #include <csignal>
 
+#include "certificates.hpp"
 #include "daemon_process.hpp"
 #include "tcp_peer.hpp"
 
@@ -145,6 +146,31 @@ TEST_CASE("socket activation: the daemon serves the socket it is passed", "[serv
   CHECK(p.read_message(10s) == m);
   CHECK(activator.wait_stderr("socket(s) passed by the service manager"));
   CHECK(activator.wait_stderr("listening on 127.0.0.1:" + port));
+  activator.signal(SIGTERM);
+  CHECK(activator.wait_exit() == 0);
+}
+
+TEST_CASE("socket activation: a socket named tls is served with TLS, the others in plaintext",
+          "[service][tls]") {
+  tcpchat::test::Certificates certs;
+  const auto plain_port = free_port();
+  auto tls_port = free_port();
+  while (tls_port == plain_port) tls_port = free_port();
+  Process activator({"systemd-socket-activate", "-l", "127.0.0.1:" + std::to_string(plain_port),
+                     "-l", "127.0.0.1:" + std::to_string(tls_port), "--fdname=chat:tls",
+                     tcpchat::test::daemon_path(), "--quiet", "--tls-cert-file",
+                     certs.server().cert, "--tls-key-file", certs.server().key});
+  REQUIRE(activator.wait_stderr("Listening on 127.0.0.1:" + std::to_string(tls_port)));
+  Peer plain(plain_port);
+  Peer secure(tls_port);
+  secure.start_tls({.ca_file = certs.ca_cert(),
+                    .server_name = "localhost",
+                    .cert_file = {},
+                    .key_file = {},
+                    .max_version = 0});
+  REQUIRE(tcpchat::test::sync_room({&plain, &secure}));
+  CHECK(activator.wait_stderr("listening on 127.0.0.1:" + std::to_string(plain_port)));
+  CHECK(activator.wait_stderr("accepting TLS on 127.0.0.1:" + std::to_string(tls_port)));
   activator.signal(SIGTERM);
   CHECK(activator.wait_exit() == 0);
 }

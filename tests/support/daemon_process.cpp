@@ -17,7 +17,14 @@ std::string client_path() {
 }
 
 std::vector<std::uint16_t> listening_ports(const std::string& log) {
-  static constexpr std::string_view marker = "listening on ";
+  return logged_ports(log, "listening on ");
+}
+
+std::vector<std::uint16_t> tls_ports(const std::string& log) {
+  return logged_ports(log, "accepting TLS on ");
+}
+
+std::vector<std::uint16_t> logged_ports(const std::string& log, std::string_view marker) {
   std::vector<std::uint16_t> out;
   for (auto at = log.find(marker); at != std::string::npos; at = log.find(marker, at + 1)) {
     const auto end = log.find('\n', at);
@@ -44,11 +51,17 @@ std::vector<std::string> daemon_argv(std::vector<std::string> args) {
 }  // namespace
 
 Daemon::Daemon(std::vector<std::string> args, ProcessOptions options)
-    : process_(daemon_argv(std::move(args)), std::move(options)) {
-  const bool up =
-      wait_until([&] { return !listening_ports(log()).empty() || !process_.running(); }, 10s);
+    : process_(daemon_argv(args), std::move(options)) {
+  // The TLS listeners are logged after the plaintext ones.
+  const bool tls = std::any_of(args.begin(), args.end(),
+                               [](const std::string& a) { return a.rfind("--tls-port", 0) == 0; });
+  const auto listening = [&] {
+    return tls ? !tls_ports(log()).empty() : !listening_ports(log()).empty();
+  };
+  const bool up = wait_until([&] { return listening() || !process_.running(); }, 10s);
   ports_ = listening_ports(log());
-  if (!up || ports_.empty()) {
+  tls_ports_ = tls_ports(log());
+  if (!up || !listening()) {
     throw std::runtime_error("tcpchatd did not start listening; its log:\n" + log());
   }
 }

@@ -18,10 +18,13 @@ std::string fail_fsync_library();
 class Daemon {
  public:
   // Starts `tcpchatd --bind 127.0.0.1 --port 0 args...` (no --bind/--port of ours when `args`
-  // names one) and waits until it logs where it listens. Throws if it does not within 10 s.
+  // names one) and waits until it logs where it listens, over TLS too with --tls-port. Throws
+  // if it does not within 10 s.
   explicit Daemon(std::vector<std::string> args = {}, ProcessOptions options = {});
 
   std::uint16_t port() const { return ports_.at(0); }
+  // The first TLS port, with --tls-port.
+  std::uint16_t tls_port() const { return tls_ports_.at(0); }
   const std::vector<std::uint16_t>& ports() const { return ports_; }
   Process& process() { return process_; }
   std::string log() const { return process_.stderr_text(); }
@@ -34,6 +37,7 @@ class Daemon {
  private:
   Process process_;
   std::vector<std::uint16_t> ports_;
+  std::vector<std::uint16_t> tls_ports_;
 };
 
 // How a tcpchatd run that was expected to end (--help, --check-config, a refused start) ended.
@@ -60,5 +64,9 @@ std::size_t repeated_warnings(const std::string& log, std::string_view marker,
 
 // The ports in every `listening on ADDR:PORT` line of `log`, in order.
 std::vector<std::uint16_t> listening_ports(const std::string& log);
+// The ports in every `accepting TLS on ADDR:PORT` line.
+std::vector<std::uint16_t> tls_ports(const std::string& log);
+// The ports of the lines of `log` holding `marker` followed by ADDR:PORT.
+std::vector<std::uint16_t> logged_ports(const std::string& log, std::string_view marker);
 
 }  // namespace tcpchat::test

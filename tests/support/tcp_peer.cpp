@@ -4,6 +4,9 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -60,6 +63,8 @@ Peer::Peer(std::uint16_t port, const std::string& host, SocketTuning tuning) {
 
 Peer::Peer(Peer&& other) noexcept
     : fd_(std::exchange(other.fd_, -1)),
+      tls_context_(std::exchange(other.tls_context_, nullptr)),
+      tls_(std::exchange(other.tls_, nullptr)),
       inbox_(std::move(other.inbox_)),
       head_(std::exchange(other.head_, 0)),
       eof_(other.eof_) {}
@@ -68,6 +73,8 @@ Peer& Peer::operator=(Peer&& other) noexcept {
   if (this != &other) {
     close();
     fd_ = std::exchange(other.fd_, -1);
+    tls_context_ = std::exchange(other.tls_context_, nullptr);
+    tls_ = std::exchange(other.tls_, nullptr);
     inbox_ = std::move(other.inbox_);
     head_ = std::exchange(other.head_, 0);
     eof_ = other.eof_;
@@ -80,8 +87,62 @@ Peer::~Peer() {
 }
 
 void Peer::close() {
+  SSL_free(std::exchange(tls_, nullptr));
+  SSL_CTX_free(std::exchange(tls_context_, nullptr));
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
+}
+
+void Peer::start_tls(const TlsClientOptions& options) {
+  timeval tv{5, 0};
+  setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  tls_context_ = SSL_CTX_new(TLS_client_method());
+  if (options.max_version) SSL_CTX_set_max_proto_version(tls_context_, options.max_version);
+  if (!options.ca_file.empty()) {
+    SSL_CTX_load_verify_locations(tls_context_, options.ca_file.c_str(), nullptr);
+    SSL_CTX_set_verify(tls_context_, SSL_VERIFY_PEER, nullptr);
+  }
+  if (!options.cert_file.empty()) {
+    SSL_CTX_use_certificate_chain_file(tls_context_, options.cert_file.c_str());
+    SSL_CTX_use_PrivateKey_file(tls_context_, options.key_file.c_str(), SSL_FILETYPE_PEM);
+  }
+  tls_ = SSL_new(tls_context_);
+  SSL_set_fd(tls_, fd_);
+  SSL_set_tlsext_host_name(tls_, options.server_name.c_str());
+  if (!options.ca_file.empty()) SSL_set1_host(tls_, options.server_name.c_str());
+  if (SSL_connect(tls_) != 1) {
+    const unsigned long code = ERR_get_error();
+    ERR_clear_error();
+    const char* reason = code ? ERR_reason_error_string(code) : nullptr;
+    throw std::runtime_error(std::string("TLS handshake failed: ") +
+                             (reason ? reason : "the server closed the connection"));
+  }
+}
+
+std::string Peer::tls_version() const {
+  return tls_ ? SSL_get_version(tls_) : "";
+}
+
+std::string Peer::peer_serial() const {
+  if (!tls_) return {};
+  X509* cert = SSL_get1_peer_certificate(tls_);
+  if (!cert) return {};
+  BIGNUM* bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), nullptr);
+  char* hex = BN_bn2hex(bn);
+  std::string out = hex ? hex : "";
+  OPENSSL_free(hex);
+  BN_free(bn);
+  X509_free(cert);
+  return out;
+}
+
+long Peer::receive(char* buf, std::size_t size) {
+  if (!tls_) return ::recv(fd_, buf, size, 0);
+  std::size_t n = 0;
+  if (SSL_read_ex(tls_, buf, size, &n) == 1) return static_cast<long>(n);
+  const int error = SSL_get_error(tls_, 0);
+  ERR_clear_error();
+  return error == SSL_ERROR_ZERO_RETURN ? 0 : -1;
 }
 
 void Peer::reset() {
@@ -91,6 +152,12 @@ void Peer::reset() {
 }
 
 bool Peer::try_send(std::string_view bytes) {
+  if (tls_) {
+    std::size_t n = 0;
+    const bool ok = bytes.empty() || SSL_write_ex(tls_, bytes.data(), bytes.size(), &n) == 1;
+    ERR_clear_error();
+    return ok;
+  }
   while (!bytes.empty()) {
     const ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR) continue;
@@ -117,11 +184,13 @@ bool Peer::fill(Clock::time_point deadline) {
   if (eof_) return false;
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
   if (left.count() < 0) return false;
-  pollfd p{fd_, POLLIN, 0};
-  const int r = ::poll(&p, 1, static_cast<int>(left.count()));
-  if (r <= 0) return false;
+  if (!tls_ || SSL_pending(tls_) == 0) {
+    pollfd p{fd_, POLLIN, 0};
+    const int r = ::poll(&p, 1, static_cast<int>(left.count()));
+    if (r <= 0) return false;
+  }
   char buf[65536];
-  const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+  const long n = receive(buf, sizeof buf);
   if (n <= 0) {
     eof_ = true;
     return false;

@@ -12,7 +12,19 @@
 #include "process.hpp"
 #include "tcpchat/message.hpp"
 
+struct ssl_st;
+struct ssl_ctx_st;
+
 namespace tcpchat::test {
+
+// For Peer::start_tls: what the client trusts and shows.
+struct TlsClientOptions {
+  std::string ca_file;                    // empty: verify nothing
+  std::string server_name = "localhost";  // SNI and the name verified
+  std::string cert_file;                  // a client certificate, or none
+  std::string key_file;
+  int max_version = 0;  // TLS1_2_VERSION to refuse 1.3; 0: the newest
+};
 
 // Socket options set before connecting, since the SYN carries what they change.
 struct SocketTuning {
@@ -30,6 +42,14 @@ class Peer {
   Peer& operator=(Peer&& other) noexcept;
   Peer(const Peer&) = delete;
   Peer& operator=(const Peer&) = delete;
+
+  // Runs a TLS handshake over the connection (bounded by 5 s); from then on everything is sent
+  // and read through it. Throws with OpenSSL's reason when the handshake fails.
+  void start_tls(const TlsClientOptions& options);
+  // The TLS version negotiated, "TLSv1.3", or empty for plaintext.
+  std::string tls_version() const;
+  // The serial of the certificate the server presented, in hexadecimal.
+  std::string peer_serial() const;
 
   int fd() const { return fd_; }
   void send(std::string_view bytes);
@@ -68,7 +88,12 @@ class Peer {
   // reading many small frames from one large receive is not quadratic.
   std::string take(std::size_t n);
 
+  // Reads into `buf` through TLS when it is on: >0 bytes, 0 at the end, <0 on error.
+  long receive(char* buf, std::size_t size);
+
   int fd_ = -1;
+  ssl_ctx_st* tls_context_ = nullptr;
+  ssl_st* tls_ = nullptr;
   std::string inbox_;
   std::size_t head_ = 0;
   bool eof_ = false;
