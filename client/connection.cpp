@@ -1,12 +1,14 @@
 #include "connection.hpp"
 
 #include <boost/asio/connect.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <cctype>
 #include <chrono>
 #include <variant>
 
 #include "tcpchat/wire.hpp"
+#include "tls_client.hpp"
 
 namespace tcpchat::client {
 namespace asio = boost::asio;
@@ -31,9 +33,10 @@ std::string notice_text(const Message& m) {
 }
 
 Connection::Connection(asio::any_io_executor executor, std::string host, std::uint16_t port,
-                       Limits limits, Handlers handlers)
+                       Limits limits, TlsOptions tls, Handlers handlers)
     : resolver_(executor),
       socket_(executor),
+      tls_options_(std::move(tls)),
       connect_timer_(executor),
       host_(std::move(host)),
       port_(port),
@@ -44,6 +47,17 @@ Connection::Connection(asio::any_io_executor executor, std::string host, std::ui
 
 void Connection::connect() {
   close();
+  if (tls_options_.enabled && !tls_context_) {
+    try {
+      tls_context_ = make_client_context(tls_options_);
+    } catch (const std::runtime_error& e) {
+      // Reported from the loop, as every other failure is.
+      asio::post(socket_.get_executor(), [this, attempt = attempt_, why = std::string(e.what())] {
+        if (attempt == attempt_) fail(ExitStatus::usage, why);
+      });
+      return;
+    }
+  }
   state_ = State::connecting;
   timed_out_ = false;
   decoder_ = FrameDecoder(limits_);
@@ -96,6 +110,41 @@ void Connection::on_connect(const error_code& ec) {
   }
   error_code ignored;
   socket_.set_option(tcp::no_delay(true), ignored);
+  if (!tls_context_) return connected();
+  tls_ = std::make_unique<asio::ssl::stream<tcp::socket&>>(socket_, *tls_context_);
+  const std::string name = expected_name(tls_options_, host_);
+  SSL_set_tlsext_host_name(tls_->native_handle(), name.c_str());
+  // OpenSSL's own check, so that a mismatch reads as X509_V_ERR_HOSTNAME_MISMATCH (an address
+  // is checked as one).
+  SSL_set1_host(tls_->native_handle(), name.c_str());
+  connect_timer_.expires_after(connect_timeout);
+  connect_timer_.async_wait([this, attempt = attempt_](const error_code& ec) {
+    if (ec || attempt != attempt_ || state_ != State::connecting) return;
+    timed_out_ = true;
+    error_code ignored;
+    socket_.close(ignored);
+  });
+  tls_->async_handshake(asio::ssl::stream_base::client,
+                        [this, attempt = attempt_](const error_code& ec) {
+                          if (attempt == attempt_) on_handshake(ec);
+                        });
+}
+
+void Connection::on_handshake(const error_code& ec) {
+  connect_timer_.cancel();
+  if (timed_out_) {
+    return fail(ExitStatus::server_error, "the server at " + name_ +
+                                              " did not finish the TLS handshake within " +
+                                              std::to_string(connect_timeout.count()) + " s");
+  }
+  if (ec) {
+    return fail(ExitStatus::server_error,
+                handshake_failure(tls_->native_handle(), ec, name_, host_, port_, tls_options_));
+  }
+  connected();
+}
+
+void Connection::connected() {
   state_ = State::connected;
   do_read();
   do_write();
@@ -115,6 +164,7 @@ void Connection::close() {
   error_code ignored;
   socket_.shutdown(tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);
+  tls_.reset();
   // Closing cancelled the write in flight: its buffers are no longer read.
   queued_.clear();
   writing_.clear();
@@ -122,10 +172,11 @@ void Connection::close() {
 }
 
 void Connection::do_read() {
-  socket_.async_read_some(asio::buffer(read_buffer_),
-                          [this, attempt = attempt_](const error_code& ec, std::size_t n) {
-                            if (attempt == attempt_) on_read(ec, n);
-                          });
+  auto on_done = [this, attempt = attempt_](const error_code& ec, std::size_t n) {
+    if (attempt == attempt_) on_read(ec, n);
+  };
+  if (tls_) return tls_->async_read_some(asio::buffer(read_buffer_), on_done);
+  socket_.async_read_some(asio::buffer(read_buffer_), on_done);
 }
 
 void Connection::on_read(const error_code& ec, std::size_t n) {
@@ -154,10 +205,11 @@ void Connection::do_write() {
   if (state_ != State::connected || !writing_.empty() || queued_.empty()) return;
   writing_.swap(queued_);  // swapping keeps each string's bytes where they are
   for (const auto& frame : writing_) write_buffers_.push_back(asio::buffer(frame));
-  asio::async_write(socket_, write_buffers_,
-                    [this, attempt = attempt_](const error_code& ec, std::size_t) {
-                      if (attempt == attempt_) on_write(ec);
-                    });
+  auto on_done = [this, attempt = attempt_](const error_code& ec, std::size_t) {
+    if (attempt == attempt_) on_write(ec);
+  };
+  if (tls_) return asio::async_write(*tls_, write_buffers_, on_done);
+  asio::async_write(socket_, write_buffers_, on_done);
 }
 
 void Connection::on_write(const error_code& ec) {
@@ -168,7 +220,8 @@ void Connection::on_write(const error_code& ec) {
 }
 
 void Connection::lost(const error_code& ec) {
-  if (ec == asio::error::eof) {
+  // A TLS server that closes without close_notify has closed all the same.
+  if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) {
     return fail(ExitStatus::connection_lost,
                 "connection to " + name_ + " lost: the server closed it");
   }

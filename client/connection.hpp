@@ -1,17 +1,22 @@
 #pragma once
 
-// One TCP connection to tcpchatd: resolve, connect (bounded), read frames through the
-// protocol's FrameDecoder, and write queued frames with one gathered write in flight.
+// One TCP connection to tcpchatd: resolve, connect (bounded), with --tls a verified TLS
+// handshake, read frames through the protocol's FrameDecoder, and write queued frames with one
+// gathered write in flight.
 
 #include <array>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "options.hpp"
 #include "outcome.hpp"
 #include "tcpchat/format.hpp"
 #include "tcpchat/frame_decoder.hpp"
@@ -28,14 +33,15 @@ class Connection {
     std::function<void(const Message&)> on_message;
     // An @SERVER frame after which the connection stays open (StorageError, notices).
     std::function<void(const Message&)> on_notice;
-    // Called once per connect() when it fails or the connection ends: 68 (host not found), 69
-    // (cannot connect), 74 (lost), 76 (an @SERVER frame or a malformed one). The connection is
-    // closed by then; the sentence says what happened, not what tcpchat does about it.
+    // Called once per connect() when it fails or the connection ends: 64 (a TLS file that cannot
+    // be used), 68 (host not found), 69 (cannot connect), 74 (lost), 76 (an @SERVER frame or a
+    // malformed one, or a TLS handshake that failed). The connection is closed by then; the
+    // sentence says what happened, not what tcpchat does about it.
     std::function<void(Outcome)> on_failed;
   };
 
   Connection(boost::asio::any_io_executor executor, std::string host, std::uint16_t port,
-             Limits limits, Handlers handlers);
+             Limits limits, TlsOptions tls, Handlers handlers);
 
   // Starts connecting; also after a failure, to reconnect.
   void connect();
@@ -52,6 +58,8 @@ class Connection {
   void on_resolved(const boost::system::error_code& ec,
                    const boost::asio::ip::tcp::resolver::results_type& results);
   void on_connect(const boost::system::error_code& ec);
+  void on_handshake(const boost::system::error_code& ec);
+  void connected();
   void do_read();
   void on_read(const boost::system::error_code& ec, std::size_t n);
   void do_write();
@@ -61,6 +69,10 @@ class Connection {
 
   boost::asio::ip::tcp::resolver resolver_;
   boost::asio::ip::tcp::socket socket_;
+  TlsOptions tls_options_;
+  std::unique_ptr<boost::asio::ssl::context> tls_context_;  // made at the first connect()
+  // Over socket_ for one connection: made anew for each, since a session's state is its own.
+  std::unique_ptr<boost::asio::ssl::stream<boost::asio::ip::tcp::socket&>> tls_;
   boost::asio::steady_timer connect_timer_;
   std::string host_;
   std::uint16_t port_;

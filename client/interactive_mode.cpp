@@ -25,7 +25,7 @@ InteractiveMode::InteractiveMode(boost::asio::io_context& io, Options options, O
       options_(std::move(options)),
       output_(output),
       connection_(io.get_executor(), options_.host, options_.port,
-                  Limits{.max_body_bytes = options_.max_message_bytes},
+                  Limits{.max_body_bytes = options_.max_message_bytes}, options_.tls,
                   {.on_connected = [this] { on_connected(); },
                    .on_message = [this](const Message& m) { on_message(m); },
                    .on_notice = [this](const Message& m) { on_notice(m); },

@@ -39,7 +39,16 @@ po::options_description settings_description() {
        "(exit 75); with --listen, stop listening after this long")  //
       ("max-message-bytes", text("BYTES"),
        "the daemon's --max-message-bytes: the largest frame body sent or accepted (default "
-       "1048576)");
+       "1048576)")  //
+      ("tls", po::value<std::string>()->value_name("true|false")->implicit_value("true"),
+       "connect with TLS, verifying the server's certificate and name (default false; --tls "
+       "alone is true)")  //
+      ("tls-ca-file", text("PATH"),
+       "trust the CA certificates in PATH (PEM) instead of the system's")  //
+      ("tls-server-name", text("NAME"),
+       "the name the server's certificate must carry, also sent as SNI (default: --host)")        //
+      ("tls-cert-file", text("PATH"), "a client certificate (PEM) to show, with --tls-key-file")  //
+      ("tls-key-file", text("PATH"), "the client certificate's private key (PEM)");
   return d;
 }
 
@@ -148,6 +157,32 @@ std::string parse_text(const Setting& s, bool may_be_empty) {
   return s.value;
 }
 
+bool parse_switch(const Setting& s) {
+  return parse_choice<bool>(
+      s,
+      {{"true", true}, {"1", true}, {"yes", true}, {"false", false}, {"0", false}, {"no", false}},
+      "true or false (also 1 or 0, yes or no)");
+}
+
+template <class Get>
+void apply_tls(const Get& get, TlsOptions& tls) {
+  if (const auto* s = get("tls")) tls.enabled = parse_switch(*s);
+  const Setting* named = nullptr;
+  for (auto [key, field] :
+       {std::pair{"tls-ca-file", &tls.ca_file}, std::pair{"tls-server-name", &tls.server_name},
+        std::pair{"tls-cert-file", &tls.cert_file}, std::pair{"tls-key-file", &tls.key_file}}) {
+    if (const auto* s = get(key)) {
+      *field = parse_text(*s, false);
+      named = s;
+    }
+  }
+  // A certificate setting without TLS would be silently ignored: the chat would go in clear.
+  if (named && !tls.enabled) throw UsageError(named->source + " needs TLS: add --tls");
+  if (tls.cert_file.empty() != tls.key_file.empty()) {
+    throw UsageError("a client certificate needs both --tls-cert-file and --tls-key-file");
+  }
+}
+
 void apply_settings(const std::map<std::string, Setting>& merged, Options& o) {
   auto get = [&](const char* key) -> const Setting* {
     const auto it = merged.find(key);
@@ -173,6 +208,7 @@ void apply_settings(const std::map<std::string, Setting>& merged, Options& o) {
   if (const auto* s = get("max-message-bytes")) {
     o.max_message_bytes = static_cast<std::size_t>(parse_whole(*s, 64, std::size_t{1} << 30));
   }
+  apply_tls(get, o.tls);
 }
 
 void apply_scripting(const po::variables_map& vm, Options& o) {
@@ -269,9 +305,10 @@ every sent message back and exits 0. A line that cannot be sent (invalid UTF-8 o
   out << all;
   out << R"(
 Precedence: the command line, then TCPCHAT_HOST, TCPCHAT_PORT, TCPCHAT_NAME, TCPCHAT_SUBJECT,
-TCPCHAT_FORMAT, TCPCHAT_COLOR, TCPCHAT_TIMEOUT, TCPCHAT_MAX_MESSAGE_BYTES, then the INI file
-$XDG_CONFIG_HOME/tcpchat/config (default ~/.config/tcpchat/config) with the same long option
-names as keys ("port = 9999").
+TCPCHAT_FORMAT, TCPCHAT_COLOR, TCPCHAT_TIMEOUT, TCPCHAT_MAX_MESSAGE_BYTES, TCPCHAT_TLS,
+TCPCHAT_TLS_CA_FILE, TCPCHAT_TLS_SERVER_NAME, TCPCHAT_TLS_CERT_FILE, TCPCHAT_TLS_KEY_FILE,
+then the INI file $XDG_CONFIG_HOME/tcpchat/config (default ~/.config/tcpchat/config) with the
+same long option names as keys ("port = 9999", "tls = true").
 
 Exit status (each with one sentence on stderr):
   0   success (also on SIGTERM, and when stdout is a closed pipe)
@@ -285,7 +322,8 @@ Exit status (each with one sentence on stderr):
       stdout failed
   75  --timeout expired with messages unconfirmed (or, with --listen --count, not received)
   76  the server sent an @SERVER error that ends the connection (InvalidRequestError,
-      ServerFull) or a malformed frame
+      ServerFull) or a malformed frame, or TLS failed (the certificate could not be verified,
+      the server answered without TLS); --reconnect does not retry these
   130 interrupted by SIGINT
 
 See docs/client.md for the details.

@@ -20,6 +20,14 @@ enum class InputMode { lines, json, whole };
 
 using Environment = std::map<std::string, std::string>;
 
+struct TlsOptions {
+  bool enabled = false;
+  std::string ca_file;      // empty: the system's CAs
+  std::string server_name;  // empty: the host connected to
+  std::string cert_file;    // a client certificate, with key_file
+  std::string key_file;
+};
+
 struct Options {
   std::string host = "127.0.0.1";
   std::uint16_t port = 9999;
@@ -34,6 +42,7 @@ struct Options {
   bool reconnect = false;
   std::optional<std::chrono::milliseconds> timeout;
   std::size_t max_message_bytes = 1'048'576;
+  TlsOptions tls;
 
   InputMode input_mode() const { return input.value_or(InputMode::lines); }
 };

@@ -25,7 +25,7 @@ PipeMode::PipeMode(boost::asio::io_context& io, const Options& options, Output o
       options_(options),
       output_(output),
       connection_(io.get_executor(), options.host, options.port,
-                  Limits{.max_body_bytes = options.max_message_bytes},
+                  Limits{.max_body_bytes = options.max_message_bytes}, options.tls,
                   {.on_connected = [this] { on_connected(); },
                    .on_message = [this](const Message& m) { on_message(m); },
                    .on_notice = [this](const Message& m) { on_notice(m); },

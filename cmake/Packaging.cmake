@@ -31,6 +31,8 @@ set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # The maintainer scripts call deb-systemd-helper and deb-systemd-invoke.
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "init-system-helpers (>= 1.54)")
+# tcpchat --tls verifies servers against the system's CAs, which this package provides.
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "ca-certificates")
 tcpchat_install_sysconfdir(deb_sysconfdir "${CMAKE_INSTALL_SYSCONFDIR}" "${CPACK_PACKAGING_INSTALL_PREFIX}")
 file(CONFIGURE OUTPUT deb/conffiles CONTENT "${deb_sysconfdir}/tcpchat/tcpchatd.conf\n")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA

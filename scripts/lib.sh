@@ -10,6 +10,7 @@ TCPCHAT_PACKAGES=(
   dpkg-dev file groff-base man-db strace
   clang-14 libclang-rt-14-dev
   prometheus
+  libssl-dev openssl
 )
 
 # Installs whichever of the named packages are missing, quietly; sudo when not root.

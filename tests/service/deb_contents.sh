@@ -27,3 +27,7 @@ done
 if grep -E ' \./usr/(local|etc)/' <<<"$files"; then
   fail "the package installs under /usr/local or /usr/etc"
 fi
+# tcpchat --tls verifies against the system's CAs; libssl comes from shlibdeps.
+recommends=$(dpkg-deb -f "$deb" Recommends)
+grep -qw ca-certificates <<<"$recommends" || fail "the package does not recommend ca-certificates: $recommends"
+grep -qw 'libssl3' <<<"$(dpkg-deb -f "$deb" Depends)" || fail "the package does not depend on libssl3"
