@@ -80,7 +80,7 @@ BenchRun::BenchRun(asio::io_context& io, const Options& options)
           [this](Connection& c, Message&& m, Clock::time_point at) {
             on_message(c, std::move(m), at);
           },
-          [this](const std::string& what) { halt(what); }),
+          [this](const std::string& what) { halt(what); }, options.tls),
       progress_(io, options.progress),
       signals_(io, SIGINT, SIGTERM) {}
 
@@ -89,6 +89,7 @@ asio::awaitable<Result> BenchRun::run() {
   r.idle = options_.idle;
   r.label = options_.label;
   r.spawned = options_.spawn;
+  r.tls = options_.tls;
   r.clients = options_.connection_count();
   if (!options_.idle) {
     r.publishers = options_.publishers;
@@ -150,10 +151,20 @@ asio::awaitable<void> BenchRun::run_phases(Result& r) {
 
 asio::awaitable<asio::ip::tcp::endpoint> BenchRun::locate_daemon() {
   if (options_.spawn) {
-    daemon_.emplace(io_, options_.daemon_path.empty() ? find_daemon() : options_.daemon_path,
-                    options_.daemon_args, options_.daemon_cpu);
+    std::vector<std::string> args = options_.daemon_args;
+    const auto names = [&](std::string_view option) {
+      return std::ranges::any_of(args, [&](const std::string& a) { return a.starts_with(option); });
+    };
+    if (options_.tls && !names("--tls-cert-file")) {
+      certificate_.emplace();
+      args.insert(args.end(), {"--tls-cert-file", certificate_->cert_file(), "--tls-key-file",
+                               certificate_->key_file()});
+    }
+    if (options_.tls && !names("--tls-port")) args.insert(args.end(), {"--tls-port", "0"});
+    daemon_.emplace(io_, options_.daemon_path.empty() ? find_daemon() : options_.daemon_path, args,
+                    options_.daemon_cpu);
     daemon_pid_ = daemon_->pid();
-    co_return co_await daemon_->wait_listening(deadline());
+    co_return co_await daemon_->wait_listening(deadline(), options_.tls);
   }
   daemon_pid_ = options_.daemon_pid;
   asio::ip::tcp::resolver resolver(io_);

@@ -19,6 +19,7 @@
 #include "progress.hpp"
 #include "report.hpp"
 #include "spawned_daemon.hpp"
+#include "tls_certificate.hpp"
 #include "traffic.hpp"
 #include "waiter.hpp"
 
@@ -63,6 +64,7 @@ class BenchRun {
   Fleet fleet_;
   Progress progress_;
   boost::asio::signal_set signals_;
+  std::optional<TemporaryCertificate> certificate_;  // for a spawned daemon's TLS port
   std::optional<SpawnedDaemon> daemon_;
   std::optional<int> daemon_pid_;
   std::optional<Traffic> traffic_;

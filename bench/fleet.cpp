@@ -1,10 +1,14 @@
 #include "fleet.hpp"
 
 #include <netinet/in.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <sys/resource.h>
 
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/asio/write.hpp>
+#include <cerrno>
 #include <fstream>
 #include <utility>
 #include <variant>
@@ -67,6 +71,25 @@ std::vector<asio::ip::address> pick_sources(const asio::ip::tcp::endpoint& targe
   return sources;
 }
 
+// OpenSSL's verdict on the last call on `ssl` as an error code: would_block to wait for the
+// socket, eof when the daemon ended the session.
+error_code tls_error(ssl_st* ssl, int ret) {
+  const int error = SSL_get_error(ssl, ret);
+  const unsigned long code = ERR_peek_last_error();
+  ERR_clear_error();
+  switch (error) {
+    case SSL_ERROR_WANT_READ:
+    case SSL_ERROR_WANT_WRITE:
+      return asio::error::would_block;
+    case SSL_ERROR_ZERO_RETURN:
+      return asio::error::eof;
+    case SSL_ERROR_SYSCALL:
+      return errno ? error_code(errno, boost::system::system_category()) : asio::error::eof;
+    default:
+      return error_code(static_cast<int>(code), asio::error::get_ssl_category());
+  }
+}
+
 std::string hint(const error_code& ec) {
   if (ec == asio::error::address_in_use || ec.value() == EADDRNOTAVAIL) {
     return " (out of ephemeral ports: use more --source-addresses)";
@@ -77,14 +100,32 @@ std::string hint(const error_code& ec) {
 
 }  // namespace
 
+void TlsSessionFree::operator()(ssl_st* ssl) const {
+  SSL_free(ssl);
+}
+
 Fleet::Fleet(asio::io_context& io, Waiter& waiter, const DataFrameTemplate& data_frame,
-             OnData on_data, OnMessage on_message, OnFailure on_failure)
+             OnData on_data, OnMessage on_message, OnFailure on_failure, bool tls)
     : io_context_(io),
       waiter_(waiter),
       data_frame_(data_frame),
       on_data_(std::move(on_data)),
       on_message_(std::move(on_message)),
-      on_failure_(std::move(on_failure)) {}
+      on_failure_(std::move(on_failure)) {
+  if (!tls) return;
+  tls_context_ = SSL_CTX_new(TLS_client_method());
+  if (!tls_context_) throw Failure(exit_failed, "OpenSSL cannot make a TLS context");
+  SSL_CTX_set_verify(tls_context_, SSL_VERIFY_NONE, nullptr);
+  // As the daemon: few buffers held, writes that resume where the socket stopped.
+  SSL_CTX_set_mode(tls_context_, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE |
+                                     SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  SSL_CTX_set_options(tls_context_, SSL_OP_IGNORE_UNEXPECTED_EOF);
+}
+
+Fleet::~Fleet() {
+  for (auto& c : connections_) c->tls.reset();
+  SSL_CTX_free(tls_context_);
+}
 
 asio::awaitable<bool> Fleet::connect(const ConnectPlan& plan, std::function<bool()> stop,
                                      Clock::time_point deadline) {
@@ -144,6 +185,40 @@ void Fleet::on_connect(Connection& c, const error_code& ec) {
   error_code ignored;
   c.socket.set_option(asio::ip::tcp::no_delay(true), ignored);
   c.socket.non_blocking(true, ignored);
+  if (!tls_context_) return connected(c);
+  c.tls.reset(SSL_new(tls_context_));
+  SSL_set_fd(c.tls.get(), c.socket.native_handle());
+  SSL_set_tlsext_host_name(c.tls.get(), "localhost");
+  SSL_set_connect_state(c.tls.get());
+  continue_handshake(c);
+}
+
+void Fleet::continue_handshake(Connection& c) {
+  if (closed_) return;
+  errno = 0;
+  const int ret = SSL_do_handshake(c.tls.get());
+  if (ret == 1) return connected(c);
+  const bool want_write = SSL_get_error(c.tls.get(), ret) == SSL_ERROR_WANT_WRITE;
+  const error_code ec = tls_error(c.tls.get(), ret);
+  if (ec != asio::error::would_block) {
+    const std::string why = "TLS handshake failed: " + ec.message();
+    if (c.index == 0) {
+      first_error_ = why;
+      waiter_.wake();
+      return;
+    }
+    return fail(c, why);
+  }
+  c.socket.async_wait(
+      want_write ? asio::ip::tcp::socket::wait_write : asio::ip::tcp::socket::wait_read,
+      [this, &c, gen = c.generation](const error_code& e) {
+        if (gen != c.generation || closed_ || e == asio::error::operation_aborted) return;
+        if (e) return fail(c, "failed during the TLS handshake: " + e.message());
+        continue_handshake(c);
+      });
+}
+
+void Fleet::connected(Connection& c) {
   ++connected_;
   wait_readable(c);
   if (c.on_reconnected) std::exchange(c.on_reconnected, nullptr)();
@@ -164,7 +239,7 @@ void Fleet::on_readable(Connection& c, const error_code& wait_error) {
   // A few reads per wake-up, so one busy connection cannot starve the others.
   for (int reads = 0; reads < 4; ++reads) {
     error_code ec;
-    const std::size_t n = c.socket.read_some(asio::buffer(read_buffer_), ec);
+    const std::size_t n = read_some(c, ec);
     if (ec == asio::error::would_block) break;
     if (ec == asio::error::eof) return fail(c, "was closed by the daemon");
     if (ec) return fail(c, "failed to read: " + ec.message());
@@ -189,15 +264,65 @@ void Fleet::on_readable(Connection& c, const error_code& wait_error) {
       flush(*other);
     }
     deferred_.clear();
-    if (n < read_buffer_.size()) break;
+    // A TLS read returns one record (16 KiB at most): read on while there is more.
+    if (n < read_buffer_.size() && !c.tls) break;
+  }
+  if (c.tls && SSL_has_pending(c.tls.get())) {
+    asio::post(io_context_, [this, &c, gen = c.generation] {
+      if (gen == c.generation) on_readable(c, {});
+    });
+    return;
   }
   wait_readable(c);
 }
 
+std::size_t Fleet::read_some(Connection& c, error_code& ec) {
+  if (!c.tls) return c.socket.read_some(asio::buffer(read_buffer_), ec);
+  std::size_t n = 0;
+  errno = 0;
+  const int ret = SSL_read_ex(c.tls.get(), read_buffer_.data(), read_buffer_.size(), &n);
+  if (ret != 1) ec = tls_error(c.tls.get(), ret);
+  return n;
+}
+
+std::size_t Fleet::write_some(Connection& c, error_code& ec) {
+  if (!c.tls) return c.socket.write_some(asio::buffer(c.outbox), ec);
+  std::size_t n = 0;
+  errno = 0;
+  const int ret = SSL_write_ex(c.tls.get(), c.outbox.data(), c.outbox.size(), &n);
+  if (ret != 1) ec = tls_error(c.tls.get(), ret);
+  return n;
+}
+
+// Over TLS the outbox stays where it is while the socket is full: OpenSSL's retry must begin
+// with the same bytes, and the outbox only grows at its end.
+void Fleet::flush_tls(Connection& c) {
+  while (!c.outbox.empty()) {
+    error_code ec;
+    const std::size_t n = write_some(c, ec);
+    if (ec == asio::error::would_block) {
+      c.write_busy = true;
+      c.socket.async_wait(
+          asio::ip::tcp::socket::wait_write, [this, &c, gen = c.generation](const error_code& e) {
+            if (closed_ || gen != c.generation || e == asio::error::operation_aborted) return;
+            if (e) return fail(c, "failed to write: " + e.message());
+            c.write_busy = false;
+            flush_tls(c);
+          });
+      return;
+    }
+    if (ec) return fail(c, "failed to write: " + ec.message());
+    ++io_.writes;
+    io_.bytes_out += n;
+    c.outbox.erase(0, n);
+  }
+}
+
 void Fleet::flush(Connection& c) {
   if (c.write_busy || c.outbox.empty() || closed_) return;
+  if (c.tls) return flush_tls(c);
   error_code ec;
-  const std::size_t n = c.socket.write_some(asio::buffer(c.outbox), ec);
+  const std::size_t n = write_some(c, ec);
   if (ec && ec != asio::error::would_block) return fail(c, "failed to write: " + ec.message());
   ++io_.writes;
   io_.bytes_out += n;
@@ -246,6 +371,7 @@ void Fleet::reconnect(Connection& c, std::function<void()> on_reconnected) {
   error_code ignored;
   c.socket.set_option(asio::socket_base::linger(true, 0), ignored);
   c.socket.close(ignored);
+  c.tls.reset();
   --connected_;
   c.inbox.reset();
   c.outbox.clear();

@@ -2,7 +2,8 @@
 
 // The bench's client connections: set up in bounded concurrent batches, read in big chunks into
 // one buffer shared by all, written with every frame queued during a loop turn gathered into one
-// write.
+// write. With TLS, OpenSSL runs on each connection's non-blocking socket from the same readiness
+// waits, as in the daemon, so the generator spends little on anything but the cryptography.
 
 #include <array>
 #include <boost/asio/io_context.hpp>
@@ -14,9 +15,16 @@
 #include <vector>
 
 #include "inbox.hpp"
+
+struct ssl_st;
+struct ssl_ctx_st;
 #include "waiter.hpp"
 
 namespace tcpchat::bench {
+
+struct TlsSessionFree {
+  void operator()(ssl_st* ssl) const;
+};
 
 struct Connection {
   Connection(boost::asio::io_context& io, std::size_t index, const DataFrameTemplate& data_frame)
@@ -24,6 +32,7 @@ struct Connection {
 
   const std::size_t index;
   boost::asio::ip::tcp::socket socket;
+  std::unique_ptr<ssl_st, TlsSessionFree> tls;  // with --tls, once connected
   Inbox inbox;
   std::string outbox;       // frames queued since the last write started
   std::string writing;      // the frames of the write in flight; capacity reused
@@ -59,8 +68,11 @@ class Fleet {
   // other frame decoded, each with the time its read returned; what they queue on the receiving
   // connection is written once the frames of that read are handled. `on_failure` gets one
   // sentence per connection that failed (refused, closed by the daemon, protocol error).
+  // `tls`: every connection runs a TLS handshake (verifying nothing: the bench measures) before
+  // it counts as connected.
   Fleet(boost::asio::io_context& io, Waiter& waiter, const DataFrameTemplate& data_frame,
-        OnData on_data, OnMessage on_message, OnFailure on_failure);
+        OnData on_data, OnMessage on_message, OnFailure on_failure, bool tls);
+  ~Fleet();
 
   // Opens plan.count connections, each reading as soon as it is up. The first one is opened
   // alone: when it fails the daemon is not there (Failure exit_unavailable). False when a later
@@ -89,6 +101,12 @@ class Fleet {
  private:
   void start_connect(Connection& c);
   void on_connect(Connection& c, const boost::system::error_code& ec);
+  void continue_handshake(Connection& c);
+  void connected(Connection& c);
+  // One read or write through TLS or not; would_block when the socket (or OpenSSL) has to wait.
+  std::size_t read_some(Connection& c, boost::system::error_code& ec);
+  std::size_t write_some(Connection& c, boost::system::error_code& ec);
+  void flush_tls(Connection& c);
   void wait_readable(Connection& c);
   void on_readable(Connection& c, const boost::system::error_code& ec);
   void start_write(Connection& c);
@@ -110,6 +128,7 @@ class Fleet {
   bool closed_ = false;
   std::string first_error_;  // of connection #0, which tells whether the daemon is there at all
   std::array<char, 256 * 1024> read_buffer_;
+  ssl_ctx_st* tls_context_ = nullptr;
   IoCounters io_;
 };
 

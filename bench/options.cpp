@@ -177,6 +177,9 @@ std::optional<Options> parse_options(int argc, char** argv) {
   add("pid", integer("PID"), "a daemon we did not spawn: read its CPU and memory from /proc");
   add("daemon-cpu", integer("CPU"), "pin the spawned daemon to this CPU");
   add("bench-cpu", integer("CPU"), "pin this program to this CPU");
+  add("tls",
+      "connect to the daemon's TLS port, verifying nothing (a measuring instrument); "
+      "with --spawn the daemon gets a fresh P-256 certificate and --tls-port 0");
 
   po::options_description load("Load run");
   add = load.add_options();
@@ -236,6 +239,7 @@ std::optional<Options> parse_options(int argc, char** argv) {
   }
   o.port = static_cast<std::uint16_t>(port);
   o.spawn = vm.count("spawn") > 0;
+  o.tls = vm.count("tls") > 0;
   if (vm.count("daemon")) o.daemon_path = vm["daemon"].as<std::string>();
   if (vm.count("pid")) o.daemon_pid = at_least<int>(vm, "pid", 1);
   if (vm.count("daemon-cpu")) o.daemon_cpu = at_least<int>(vm, "daemon-cpu", 0);

@@ -26,6 +26,7 @@ struct Options {
   std::optional<int> daemon_pid;         // --pid: a daemon we did not spawn, to read /proc of
   std::optional<int> daemon_cpu;         // pin the spawned daemon to this CPU
   std::optional<int> bench_cpu;          // pin this program to this CPU
+  bool tls = false;                      // connect with TLS (to the spawned daemon's --tls-port)
 
   // The load run.
   std::size_t clients = 10;

@@ -94,8 +94,8 @@ void print_daemon(std::ostream& out, const Result& r) {
 
 void print_text(std::ostream& out, const Result& r) {
   out << "tcpchat-bench: " << (r.idle ? "idle" : "load") << " run against " << r.target
-      << (r.spawned ? " (spawned tcpchatd)" : "") << (r.label.empty() ? "" : " [" + r.label + "]")
-      << '\n';
+      << (r.spawned ? " (spawned tcpchatd)" : "") << (r.tls ? " over TLS" : "")
+      << (r.label.empty() ? "" : " [" + r.label + "]") << '\n';
   out << "  setup      " << r.clients << (r.idle ? " idle connections" : " clients");
   if (!r.idle) {
     out << ", " << r.publishers << " publishers, " << r.size_bytes << "-byte text ("
@@ -148,6 +148,7 @@ void print_json(std::ostream& out, const Result& r) {
   j.add("label", r.label);
   j.add("target", r.target);
   j.add("spawned", r.spawned);
+  j.add("tls", r.tls);
   j.add("clients", r.clients);
   j.add("publishers", r.publishers);
   j.add("size_bytes", r.size_bytes);

@@ -29,6 +29,7 @@ struct Result {
   std::string label;
   std::string target;  // ADDR:PORT connected to
   bool spawned = false;
+  bool tls = false;
   std::size_t clients = 0;  // connections opened (--clients, or --connections when idle)
   std::size_t publishers = 0;
   std::size_t size_bytes = 0;

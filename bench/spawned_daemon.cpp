@@ -59,10 +59,9 @@ std::vector<std::string> daemon_argv(const std::string& path,
   _exit(127);
 }
 
-// The endpoint in the first complete "listening on ADDR:PORT" line of `output` (IPv6 as
-// [ADDR]:PORT).
-std::optional<asio::ip::tcp::endpoint> listening_endpoint(std::string_view output) {
-  constexpr std::string_view key = "listening on ";
+// The endpoint in the first complete "KEY ADDR:PORT" line of `output` (IPv6 as [ADDR]:PORT).
+std::optional<asio::ip::tcp::endpoint> listening_endpoint(std::string_view output,
+                                                          std::string_view key) {
   const auto at = output.find(key);
   if (at == std::string_view::npos) return std::nullopt;
   std::string_view line = output.substr(at + key.size());
@@ -155,16 +154,18 @@ void SpawnedDaemon::on_read(const boost::system::error_code& ec, std::size_t n) 
   do_read();
 }
 
-asio::awaitable<asio::ip::tcp::endpoint> SpawnedDaemon::wait_listening(Clock::time_point deadline) {
+asio::awaitable<asio::ip::tcp::endpoint> SpawnedDaemon::wait_listening(Clock::time_point deadline,
+                                                                       bool tls) {
+  const std::string_view key = tls ? "accepting TLS on " : "listening on ";
   std::optional<asio::ip::tcp::endpoint> endpoint;
   co_await output_waiter_.until(
-      [&] { return (endpoint = listening_endpoint(tail_)) || output_ended_; }, deadline);
+      [&] { return (endpoint = listening_endpoint(tail_, key)) || output_ended_; }, deadline);
   if (endpoint) co_return *endpoint;
   const bool exited = !running();
   throw Failure(exit_unavailable,
                 std::string("the spawned tcpchatd ") +
                     (exited ? "exited with status " + std::to_string(*status_)
-                            : "did not report \"listening on ADDR:PORT\" in time") +
+                            : "did not report \"" + std::string(key) + "ADDR:PORT\" in time") +
                     " before it listened; its output:\n" + tail_);
 }
 

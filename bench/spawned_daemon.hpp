@@ -33,9 +33,11 @@ class SpawnedDaemon {
   SpawnedDaemon& operator=(const SpawnedDaemon&) = delete;
 
   pid_t pid() const { return pid_; }
-  // Where it listens, from its first "listening on ADDR:PORT" line. Throws
-  // Failure(exit_unavailable) with its output when it exits or `deadline` passes first.
-  boost::asio::awaitable<boost::asio::ip::tcp::endpoint> wait_listening(Clock::time_point deadline);
+  // Where it listens, from its first "listening on ADDR:PORT" line, or with `tls` its first
+  // "accepting TLS on ADDR:PORT". Throws Failure(exit_unavailable) with its output when it exits
+  // or `deadline` passes first.
+  boost::asio::awaitable<boost::asio::ip::tcp::endpoint> wait_listening(Clock::time_point deadline,
+                                                                        bool tls);
   // False once it has exited (the status is then in exit_status()).
   bool running();
   // SIGTERM, then waits for the exit until `deadline`, then SIGKILL. The exit status, or nullopt

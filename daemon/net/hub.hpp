@@ -43,8 +43,9 @@ class Hub {
   static constexpr std::size_t max_iovecs = 1024;
   // One read buffer for the whole loop: an idle session holds none.
   static constexpr std::size_t read_buffer_bytes = 64 * 1024;
-  // What a TLS session gathers its queue into for one record.
-  static constexpr std::size_t record_buffer_bytes = 16 * 1024;
+  // What a TLS session gathers its queue into before encrypting it: as much as a plaintext
+  // sendmsg(2) of 1,024 ordinary frames.
+  static constexpr std::size_t tls_gather_bytes = 256 * 1024;
 
   Hub(boost::asio::io_context& io, const Config& config);
   ~Hub();
@@ -85,7 +86,9 @@ class Hub {
   // Shared scratch space, valid until the caller returns to the loop.
   std::span<char> read_buffer() { return read_buffer_; }
   std::span<iovec> iovecs() { return iovecs_; }
-  std::span<char> record_buffer() { return record_buffer_; }
+  std::span<char> tls_plaintext() { return tls_plaintext_; }
+  // Where a TLS session's records are encrypted to, sent from at once; its capacity stays.
+  std::string& tls_ciphertext() { return tls_ciphertext_; }
 
   // TLS handshakes in progress, for --tls-max-handshakes.
   void handshake_began() { ++handshakes_; }
@@ -136,7 +139,8 @@ class Hub {
   boost::asio::steady_timer sweep_timer_;
   std::array<char, read_buffer_bytes> read_buffer_;
   std::array<iovec, max_iovecs> iovecs_;
-  std::array<char, record_buffer_bytes> record_buffer_;
+  std::array<char, tls_gather_bytes> tls_plaintext_;
+  std::string tls_ciphertext_;
   std::size_t handshakes_ = 0;
   SteadyTime now_;
   bool flush_posted_ = false;

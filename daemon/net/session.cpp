@@ -23,10 +23,6 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-// A TLS write gathers at most this many queued frames into its record: more than a record of
-// the smallest frames, far fewer than the whole iovec array a plaintext sendmsg takes.
-constexpr std::size_t tls_gather_frames = 256;
-
 // After an error reply, how much input is read and thrown away before closing, so that unread
 // input does not turn our close into a reset that destroys the reply in flight.
 constexpr std::size_t discard_limit_bytes = 64 * 1024;
@@ -121,12 +117,13 @@ void Session::tls_failed(std::string_view what, const std::string& error) {
 }
 
 void Session::count_tls_bytes() {
-  const TlsChannel::RawBytes raw = tls_->take_raw_bytes();
+  const std::uint64_t in = tls_->take_raw_bytes_in();
+  const std::uint64_t out = tls_->take_raw_bytes_out();
   Traffic& all = context_.hub.counters().traffic;
-  traffic_.bytes_in += raw.in;
-  all.bytes_in += raw.in;
-  traffic_.bytes_out += raw.out;
-  all.bytes_out += raw.out;
+  traffic_.bytes_in += in;
+  all.bytes_in += in;
+  traffic_.bytes_out += out;
+  all.bytes_out += out;
 }
 
 void Session::leave_room() {
@@ -198,6 +195,8 @@ void Session::read_input() {
     switch (r.status) {
       case TlsChannel::Status::done:
         n = r.bytes;
+        // Reading may have made something to send: a key update's answer.
+        if (tls_->has_unsent()) context_.hub.schedule_flush(*this);
         break;
       case TlsChannel::Status::want_read:
         return wait_readable();
@@ -383,25 +382,33 @@ void Session::flush() {
 }
 
 void Session::flush_tls() {
-  const auto iov = context_.hub.iovecs().first(tls_gather_frames);
-  const auto record = context_.hub.record_buffer();
-  while (!queue_.empty()) {
-    std::size_t total = 0;
-    const std::size_t count = queue_.fill(iov, total);
-    std::size_t gathered = 0;
-    for (std::size_t i = 0; i < count && gathered < record.size(); ++i) {
-      const std::size_t n = std::min(iov[i].iov_len, record.size() - gathered);
-      std::memcpy(record.data() + gathered, iov[i].iov_base, n);
-      gathered += n;
+  const auto iov = context_.hub.iovecs();
+  const auto gather = context_.hub.tls_plaintext();
+  for (;;) {
+    TlsChannel::Result r{TlsChannel::Status::done, 0, {}};
+    if (tls_->has_unsent()) {
+      r = tls_->send_unsent();
+    } else if (!queue_.empty()) {
+      // Nothing of the queue is encrypted yet: what was is sent by now.
+      std::size_t total = 0;
+      const std::size_t count = queue_.fill(iov, total);
+      std::size_t gathered = 0;
+      for (std::size_t i = 0; i < count && gathered < gather.size(); ++i) {
+        const std::size_t n = std::min(iov[i].iov_len, gather.size() - gathered);
+        std::memcpy(gather.data() + gathered, iov[i].iov_base, n);
+        gathered += n;
+      }
+      r = tls_->write(gather.first(gathered), context_.hub.tls_ciphertext());
+    } else {
+      break;
     }
-    const TlsChannel::Result r = tls_->write(record.first(gathered));
     count_tls_bytes();
+    if (r.bytes > 0) wrote(r.bytes);
     switch (r.status) {
       case TlsChannel::Status::done:
-        wrote(r.bytes);
         continue;
       case TlsChannel::Status::want_write:
-      case TlsChannel::Status::want_read:  // renegotiation is off: the socket is just full
+      case TlsChannel::Status::want_read:
         return wait_writable();
       case TlsChannel::Status::closed:
         end_for(CloseReason::client_closed);

@@ -1,19 +1,55 @@
 #include "tls/tls_channel.hpp"
 
 #include <openssl/err.h>
+#include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <new>
 
 namespace tcpchat {
 
-TlsChannel::TlsChannel(const TlsContext& context, int fd) : ssl_(SSL_new(context.native())) {
-  if (!ssl_ || SSL_set_fd(ssl_, fd) != 1) {
+// OpenSSL's output, appended to whatever the channel points the sink at.
+int sink_write(BIO* bio, const char* data, int length) {
+  auto* channel = static_cast<TlsChannel*>(BIO_get_data(bio));
+  channel->sink_->append(data, static_cast<std::size_t>(length));
+  return length;
+}
+
+namespace {
+
+long sink_ctrl(BIO*, int command, long, void*) {
+  // OpenSSL flushes after each flight; everything is in the sink already.
+  return command == BIO_CTRL_FLUSH ? 1 : 0;
+}
+
+BIO_METHOD* sink_method() {
+  static BIO_METHOD* method = [] {
+    BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "tcpchat sink");
+    BIO_meth_set_write(m, sink_write);
+    BIO_meth_set_ctrl(m, sink_ctrl);
+    return m;
+  }();
+  return method;
+}
+
+}  // namespace
+
+TlsChannel::TlsChannel(const TlsContext& context, int fd)
+    : ssl_(SSL_new(context.native())), fd_(fd), sink_(&unsent_) {
+  BIO* in = BIO_new_socket(fd, BIO_NOCLOSE);
+  BIO* out = BIO_new(sink_method());
+  if (!ssl_ || !in || !out) {
+    BIO_free(in);
+    BIO_free(out);
     SSL_free(ssl_);
     ERR_clear_error();
     throw std::bad_alloc();
   }
+  BIO_set_data(out, this);
+  BIO_set_init(out, 1);
+  SSL_set_bio(ssl_, in, out);
   SSL_set_accept_state(ssl_);
 }
 
@@ -51,38 +87,126 @@ TlsChannel::Result TlsChannel::outcome(int ret, std::size_t bytes) {
 TlsChannel::Result TlsChannel::handshake() {
   ERR_clear_error();
   errno = 0;
-  return outcome(SSL_do_handshake(ssl_), 0);
+  Result r = outcome(SSL_do_handshake(ssl_), 0);
+  // Our flight goes out even when the handshake failed: it may be the alert saying why.
+  const Result sent = send_unsent();
+  if (r.status == Status::closed || r.status == Status::failed) return r;
+  if (sent.status != Status::done) return sent;
+  return r;
 }
 
 TlsChannel::Result TlsChannel::read(std::span<char> into) {
-  ERR_clear_error();
-  errno = 0;
-  std::size_t n = 0;
-  const int ret = SSL_read_ex(ssl_, into.data(), into.size(), &n);
-  return outcome(ret, n);
+  // As many records as have arrived, as a plaintext read takes whatever the socket holds: one
+  // record per wake-up would make loop turns, and so broadcasts, ever smaller.
+  std::size_t total = 0;
+  while (total < into.size()) {
+    ERR_clear_error();
+    errno = 0;
+    std::size_t n = 0;
+    const int ret = SSL_read_ex(ssl_, into.data() + total, into.size() - total, &n);
+    if (ret == 1) {
+      total += n;
+      continue;
+    }
+    Result r = outcome(ret, 0);
+    // What was read comes first; an end or an error shows again on the next call.
+    if (total > 0) return {Status::done, total, {}};
+    return r;
+  }
+  return {Status::done, total, {}};
 }
 
-TlsChannel::Result TlsChannel::write(std::span<const char> bytes) {
-  ERR_clear_error();
-  errno = 0;
-  std::size_t n = 0;
-  const int ret = SSL_write_ex(ssl_, bytes.data(), bytes.size(), &n);
-  return outcome(ret, n);
+TlsChannel::Result TlsChannel::write(std::span<const char> plaintext, std::string& scratch) {
+  scratch.clear();
+  sink_ = &scratch;
+  std::vector<Record>& records = records_;  // empty: write() is only called with nothing unsent
+  std::size_t plain = 0;
+  while (plain < plaintext.size()) {
+    const std::size_t n = std::min(record_bytes, plaintext.size() - plain);
+    std::size_t written = 0;
+    ERR_clear_error();
+    errno = 0;
+    const int ret = SSL_write_ex(ssl_, plaintext.data() + plain, n, &written);
+    if (ret != 1) {
+      sink_ = &unsent_;
+      records.clear();
+      return outcome(ret, 0);
+    }
+    plain += written;
+    records.push_back({scratch.size(), written});
+  }
+  sink_ = &unsent_;
+  const long sent = send_some(scratch);
+  if (sent < 0) {
+    records.clear();
+    return sent_result(0, false);
+  }
+  const auto s = static_cast<std::size_t>(sent);
+  const std::size_t done = completed(records, s);
+  unsent_.assign(scratch, s);
+  return sent_result(done, unsent_.empty());
+}
+
+TlsChannel::Result TlsChannel::send_unsent() {
+  if (unsent_.empty()) return {Status::done, 0, {}};
+  const long sent = send_some(unsent_);
+  if (sent < 0) return sent_result(0, false);
+  const auto s = static_cast<std::size_t>(sent);
+  const std::size_t done = completed(records_, s);
+  unsent_.erase(0, s);
+  if (unsent_.empty()) {
+    // An idle session keeps no buffer.
+    std::string().swap(unsent_);
+    std::vector<Record>().swap(records_);
+  }
+  return sent_result(done, unsent_.empty());
+}
+
+long TlsChannel::send_some(std::string_view bytes) {
+  std::size_t total = 0;
+  while (total < bytes.size()) {
+    const ssize_t n = ::send(fd_, bytes.data() + total, bytes.size() - total, MSG_NOSIGNAL);
+    if (n > 0) {
+      total += static_cast<std::size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+    if (total > 0) break;  // report what went; the error shows on the next call
+    return -1;
+  }
+  raw_out_ += total;
+  return static_cast<long>(total);
+}
+
+std::size_t TlsChannel::completed(std::vector<Record>& records, std::size_t sent) {
+  std::size_t plain = 0;
+  std::size_t whole = 0;
+  while (whole < records.size() && records[whole].end <= sent) plain += records[whole++].plain;
+  records.erase(records.begin(), records.begin() + static_cast<std::ptrdiff_t>(whole));
+  for (Record& r : records) r.end -= sent;
+  return plain;
+}
+
+TlsChannel::Result TlsChannel::sent_result(std::size_t plain, bool all_sent) {
+  if (all_sent) return {Status::done, plain, {}};
+  if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+    return {Status::want_write, plain, {}};
+  }
+  if (errno == EPIPE || errno == ECONNRESET) return {Status::closed, plain, {}};
+  return {Status::failed, plain, std::strerror(errno)};
 }
 
 void TlsChannel::send_close_notify() {
   ERR_clear_error();
   SSL_shutdown(ssl_);
   ERR_clear_error();
+  send_unsent();
 }
 
-TlsChannel::RawBytes TlsChannel::take_raw_bytes() {
-  const std::uint64_t in = BIO_number_read(SSL_get_rbio(ssl_));
-  const std::uint64_t out = BIO_number_written(SSL_get_wbio(ssl_));
-  RawBytes delta{.in = in - raw_in_, .out = out - raw_out_};
-  raw_in_ = in;
-  raw_out_ = out;
-  return delta;
+std::uint64_t TlsChannel::take_raw_bytes_in() {
+  const std::uint64_t now = BIO_number_read(SSL_get_rbio(ssl_));
+  return now - std::exchange(raw_in_seen_, now);
 }
 
 }  // namespace tcpchat

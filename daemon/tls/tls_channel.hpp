@@ -6,20 +6,26 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "tls/tls_context.hpp"
 
 namespace tcpchat {
 
 // OpenSSL on a session's own non-blocking socket: the session waits for readiness as it does in
-// plaintext and calls these when the socket is ready; nothing here waits. With the context's
-// SSL_MODE_RELEASE_BUFFERS, an idle channel holds no record buffers.
+// plaintext and calls these when the socket is ready; nothing here waits.
+//
+// OpenSSL reads from the socket itself. What it writes goes to a sink instead, so that one
+// send(2) carries many records: a gathered queue is encrypted into the caller's scratch buffer
+// and sent at once, and only what the socket does not take is kept here until it is writable.
+// An idle channel holds no buffer (with the context's SSL_MODE_RELEASE_BUFFERS, OpenSSL holds
+// none either).
 class TlsChannel {
  public:
   enum class Status : unsigned char {
     done,        // `bytes` moved (for read and write), or the handshake is complete
     want_read,   // call again once the socket is readable
-    want_write,  // call again once the socket is writable
+    want_write,  // call again once the socket is writable (send_unsent() for a write)
     closed,      // the peer ended the session (close_notify, or the connection)
     failed,      // `error` says why
   };
@@ -28,11 +34,6 @@ class TlsChannel {
     std::size_t bytes = 0;
     std::string error;  // for failed: "wrong version number", "no shared cipher"
   };
-  // Bytes on the wire, encrypted, since the last take_raw_bytes().
-  struct RawBytes {
-    std::uint64_t in = 0;
-    std::uint64_t out = 0;
-  };
 
   TlsChannel(const TlsContext& context, int fd);
   ~TlsChannel();
@@ -40,24 +41,48 @@ class TlsChannel {
   TlsChannel& operator=(const TlsChannel&) = delete;
 
   Result handshake();
+  // `bytes` of plaintext read into `into`. A read may leave something to send (a key update's
+  // answer): see has_unsent().
   Result read(std::span<char> into);
-  // Writes at most one record's worth of `bytes` per call; after want_write, call again with
-  // bytes that begin with the same ones.
-  Result write(std::span<const char> bytes);
+  // Encrypts all of `plaintext` into `scratch` (a buffer shared by every session) and sends what
+  // the socket takes. `bytes`: the plaintext whose records are wholly on the wire, which may be
+  // less than all; the rest waits here (want_write) and must not be given again.
+  Result write(std::span<const char> plaintext, std::string& scratch);
+  // Sends what an earlier call left; `bytes` as for write().
+  Result send_unsent();
+  bool has_unsent() const { return !unsent_.empty(); }
   // Sends close_notify if the socket takes it now; the session closes either way.
   void send_close_notify();
   // Decrypted bytes OpenSSL holds that the next read returns without waiting.
   bool has_pending() const { return SSL_has_pending(ssl_) == 1; }
-  RawBytes take_raw_bytes();
+  // Bytes on the wire, encrypted, since the last call.
+  std::uint64_t take_raw_bytes_in();
+  std::uint64_t take_raw_bytes_out() { return std::exchange(raw_out_, 0); }
 
   // The most plaintext one record carries.
   static constexpr std::size_t record_bytes = 16 * 1024;
 
  private:
+  struct Record {
+    std::size_t end;    // where its ciphertext ends, counted from the first unsent byte
+    std::size_t plain;  // the plaintext it carries
+  };
+  friend int sink_write(BIO* bio, const char* data, int length);
+
   Result outcome(int ret, std::size_t bytes);
+  // Sends `bytes`; returns how many the socket took, or nullopt-like -1 with errno set.
+  long send_some(std::string_view bytes);
+  // The plaintext of the records wholly within the first `sent` bytes of `records`, which are
+  // dropped and the rest moved back by `sent`.
+  static std::size_t completed(std::vector<Record>& records, std::size_t sent);
+  Result sent_result(std::size_t plain, bool all_sent);
 
   SSL* ssl_;
-  std::uint64_t raw_in_ = 0;
+  int fd_;
+  std::string* sink_;              // where OpenSSL's output goes now: unsent_, or a scratch
+  std::string unsent_;             // ciphertext the socket has not taken yet
+  std::vector<Record> records_;    // of unsent_, oldest first
+  std::uint64_t raw_in_seen_ = 0;  // BIO_number_read at the last take_raw_bytes_in()
   std::uint64_t raw_out_ = 0;
 };
 

@@ -118,10 +118,19 @@ std::shared_ptr<const TlsContext> TlsContext::load(const Config& config) {
       SSL_CTX_set_client_CA_list(native, names);
     }
   }
-  // An idle connection keeps no record buffers (they are 17 KiB each way), and a write of the
-  // gathered queue returns after each record so that it resumes where the socket stopped.
-  SSL_CTX_set_mode(native, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE |
-                               SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  // An idle connection keeps no record buffers: they are 17 KiB each way.
+  SSL_CTX_set_mode(native, SSL_MODE_RELEASE_BUFFERS);
+  // Reads take whatever the socket holds, not a record header and then its body.
+  SSL_CTX_set_read_ahead(native, 1);
+  // Every recipient's copy of a frame is encrypted: AES-128-GCM costs about a third less per byte
+  // than the AES-256 that OpenSSL puts first, at a strength no attack comes near.
+  SSL_CTX_set_ciphersuites(native,
+                           "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:"
+                           "TLS_CHACHA20_POLY1305_SHA256");
+  SSL_CTX_set_cipher_list(native,
+                          "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+                          "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+                          "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305");
   // Resumption by tickets only: a server-side cache would hold memory per client.
   SSL_CTX_set_session_cache_mode(native, SSL_SESS_CACHE_OFF);
   // A client that closes without close_notify has simply left, as over plaintext.
