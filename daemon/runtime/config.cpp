@@ -149,7 +149,11 @@ Config parse_config_text(std::string_view text, const std::string& path) {
 std::string to_ini(const Config& config) {
   std::string out = "# effective tcpchatd configuration\n";
   for (const auto& spec : option_table()) {
-    for (const auto& value : spec.format(config)) {
+    auto values = spec.format(config);
+    // A repeated setting left at its default (tls-bind: the bind addresses) is an empty line,
+    // which reads back as the default, rather than nothing at all.
+    if (values.empty()) values.emplace_back();
+    for (const auto& value : values) {
       out += spec.name;
       out += " = ";
       out += value;

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <ctime>
 #include <fstream>
+#include <iterator>
 
 namespace tcpchat {
 namespace ssl = boost::asio::ssl;
@@ -78,6 +79,13 @@ std::shared_ptr<const TlsContext> TlsContext::load(const Config& config) {
   if (SSL_CTX_use_certificate_chain_file(native, config.tls_cert_file.c_str()) != 1) {
     throw TlsError("cannot use the TLS certificate file " + config.tls_cert_file + ": " +
                    openssl_reason("not a PEM certificate chain"));
+  }
+  // OpenSSL would ask for a passphrase on the terminal, and block the loop on a SIGHUP.
+  if (std::ifstream key(config.tls_key_file);
+      std::string(std::istreambuf_iterator<char>(key), {}).find("ENCRYPTED") != std::string::npos) {
+    throw TlsError("the TLS key file " + config.tls_key_file +
+                   " is protected by a passphrase, which a service cannot type: store it "
+                   "without one (openssl pkey -in KEY -out PLAIN), readable only by the service");
   }
   const std::string mismatch = "the TLS key file " + config.tls_key_file +
                                " does not match the certificate in " + config.tls_cert_file;

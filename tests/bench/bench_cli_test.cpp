@@ -179,7 +179,7 @@ TEST_CASE("a daemon that is not there exits 69 and says so") {
   CHECK(missing.err.find("/nonexistent/tcpchatd") != std::string::npos);
 }
 
-TEST_CASE("--help documents every option") {
+TEST_CASE("the help text documents every option") {
   const Run run = bench({"--help"});
   CHECK(run.status == 0);
   for (const char* option : {"--host",

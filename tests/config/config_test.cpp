@@ -18,6 +18,16 @@ namespace {
 const std::map<std::string, std::vector<std::string>> examples = {
     {"bind", {"::1", "127.0.0.2"}},
     {"port", {"4000"}},
+    {"plaintext", {"false"}},
+    {"tls-port", {"9443"}},
+    {"tls-bind", {"::1", "127.0.0.2"}},
+    {"tls-cert-file", {"/etc/tcpchat/chat.pem"}},
+    {"tls-key-file", {"/etc/tcpchat/chat.key"}},
+    {"tls-ca-file", {"/etc/tcpchat/clients-ca.pem"}},
+    {"tls-verify-clients", {"require"}},
+    {"tls-min-version", {"1.3"}},
+    {"tls-handshake-timeout", {"2s"}},
+    {"tls-max-handshakes", {"64"}},
     {"max-clients", {"7"}},
     {"max-message-bytes", {"2048"}},
     {"max-queue-bytes", {"3MiB"}},
@@ -126,6 +136,7 @@ TEST_CASE("the INI form lists each setting once, repeated ones once per value", 
   CHECK(ini.find("bind = ::1\nbind = 127.0.0.1\n") != std::string::npos);
   CHECK(ini.find("idle-timeout = 0s\n") != std::string::npos);  // off, spelled as it parses
   CHECK(ini.find("history-file = \n") != std::string::npos);    // none
+  CHECK(ini.find("tls-port = \n") != std::string::npos);        // none
   CHECK(ini.find("max-queue-bytes = 8MiB\n") != std::string::npos);
   CHECK(ini.find("max-message-bytes = 1048576\n") != std::string::npos);
 }
@@ -210,6 +221,21 @@ TEST_CASE("a bad value gives one sentence naming the option and what it takes", 
   CHECK(error_of({"--max-message-bytes", "10"}) ==
         "invalid value \"10\" for --max-message-bytes: must be at least 64 bytes");
   CHECK(status_of({"--log-messages", "maybe"}) == exit_code::usage);
+  CHECK(error_of({"--tls-port", "65536"}) ==
+        "invalid value \"65536\" for --tls-port: expected a whole number from 0 to 65535");
+  CHECK(error_of({"--tls-bind", "localhost"}) ==
+        "invalid value \"localhost\" for --tls-bind: expected an IPv4 or IPv6 address such as "
+        "127.0.0.1 or ::1");
+  CHECK(error_of({"--tls-verify-clients", "yes"}) ==
+        "invalid value \"yes\" for --tls-verify-clients: expected no, optional or require");
+  CHECK(error_of({"--tls-min-version", "1.1"}) ==
+        "invalid value \"1.1\" for --tls-min-version: expected 1.2 or 1.3");
+  CHECK(error_of({"--tls-handshake-timeout", "0"}) ==
+        "invalid value \"0\" for --tls-handshake-timeout: must be at least 10ms; it cannot be "
+        "turned off, it defends the daemon against clients that stall");
+  CHECK(error_of({"--tls-max-handshakes", "0"}) ==
+        "invalid value \"0\" for --tls-max-handshakes: expected a whole number from 1 to 100000");
+  CHECK(status_of({"--plaintext", "maybe"}) == exit_code::usage);
 }
 
 TEST_CASE("a bad value in the config file names the file and exits 78", "[config]") {
@@ -268,9 +294,15 @@ TEST_CASE("help shows every option with the default from the table", "[config]")
   CHECK(spec("history-file").default_text() == "(default: none)");
   CHECK(spec("burst").default_text() == "(default 0 = one second's worth)");
   CHECK(spec("bind").default_text() == "(default 127.0.0.1)");
+  CHECK(spec("tls-port").default_text() == "(default: none)");
+  CHECK(spec("tls-bind").default_text() == "(default: the --bind addresses)");
 }
 
 TEST_CASE("a repeated setting may be given several times; others only once", "[config]") {
   CHECK(parse_invocation({"--bind", "::1", "--bind", "127.0.0.1"}).config.bind.size() == 2);
+  CHECK(parse_invocation({"--tls-bind", "::1", "--tls-bind", "127.0.0.1"}).config.tls_bind.size() ==
+        2);
+  // The sample config's `tls-bind =`: an empty value is the default, the --bind addresses.
+  CHECK(from_ini("tls-bind =\n").tls_bind.empty());
   CHECK(status_of({"--port", "1", "--port", "2"}) == exit_code::usage);
 }

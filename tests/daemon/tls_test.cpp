@@ -199,7 +199,8 @@ TEST_CASE("TLS 1.2 and 1.3 are accepted, and 1.2 refused under --tls-min-version
   CHECK(s_client_connects(strict, certs, {"-tls1_3"}));
 }
 
-TEST_CASE("--tls-verify-clients require refuses a client without a certificate", "[tls]") {
+TEST_CASE("client certificates: with --tls-verify-clients require, a client without one is refused",
+          "[tls]") {
   Certificates certs;
   Daemon daemon(
       tls_args(certs, {"--tls-verify-clients", "require", "--tls-ca-file", certs.ca_cert()}));
@@ -332,7 +333,7 @@ TEST_CASE("bad TLS settings stop the start with one sentence and status 78", "[t
   }
 }
 
-TEST_CASE("--plaintext false serves TLS alone", "[tls]") {
+TEST_CASE("plaintext = false serves TLS alone", "[tls]") {
   Certificates certs;
   Daemon daemon({"--quiet", "--bind", "127.0.0.1", "--port", "0", "--plaintext", "false",
                  "--tls-port", "0", "--tls-cert-file", certs.server().cert, "--tls-key-file",
