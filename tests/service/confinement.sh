@@ -41,7 +41,12 @@ while read -r filter; do
 done < <(sed -n 's/^SystemCallFilter=//p' "$unit")
 [ "$filters" -gt 0 ] || fail "$unit has no SystemCallFilter= allow-list"
 
+# TLS too: its handshake and its reads of the certificate on start and SIGHUP.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=localhost \
+  -keyout "$work/key.pem" -out "$work/cert.pem" 2>/dev/null
 cat >"$work/tcpchatd.conf" <<CONF
+tls-cert-file = $work/cert.pem
+tls-key-file = $work/key.pem
 history = 10
 history-file = $work/history.jsonl
 history-fsync = always
@@ -52,8 +57,9 @@ CONF
 # It execs tcpchatd on the first connection, under strace with it, passing on only the variables
 # named with -E; NOTIFY_SOCKET names nothing, which makes the calls a service manager would see.
 for attempt in $(seq 20); do
-  port=$((20000 + RANDOM % 10000))
+  port=$((20000 + RANDOM % 10000)) tls_port=$((30000 + RANDOM % 2000))
   timeout 60 strace -f -qq -o "$work/trace" systemd-socket-activate -l "127.0.0.1:$port" \
+    -l "127.0.0.1:$tls_port" --fdname=chat:tls \
     -E NOTIFY_SOCKET="$work/notify" -E WATCHDOG_USEC=200000 \
     "$tcpchatd" --config "$work/tcpchatd.conf" 2>"$work/log" >/dev/null &
   strace_pid=$! # of timeout, which ends strace and what it runs when it ends
@@ -90,6 +96,12 @@ printf '%s' "$frames" >&3
 echoed=$(timeout 10 head -c "$expected" <&3 | wc -c)
 exec 3<&-
 [ "$echoed" -eq "$expected" ] || fail "$echoed of $expected bytes echoed"
+# The same frames over TLS, echoed through the socket named tls. s_client -quiet waits for the
+# server to close, which it does not: the timeout ends it once the echo is in.
+echoed=$({ printf '%s' "$frames" |
+  timeout 3 openssl s_client -quiet -connect "127.0.0.1:$tls_port" 2>/dev/null || true; } |
+  head -c "$expected" | wc -c)
+[ "$echoed" -eq "$expected" ] || fail "$echoed of $expected bytes echoed over TLS"
 wait_for "listening on 127.0.0.1:$port"
 # systemd-socket-activate's process, the first in the trace, became tcpchatd.
 daemon_pid=$(awk 'NR == 1 { print $1 }' "$work/trace")
