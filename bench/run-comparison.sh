@@ -4,7 +4,8 @@
 #      fanout generator, each server fresh per run, pinned to CPU 0 and fanout to CPU 1;
 #   2. tcpchat-bench --spawn on the same scenarios, pinned the same way, with message logging off
 #      (--quiet) and, for S1 and S2, on; S1 also with --monitor and its /metrics and /clients
-#      scraped every second (monitoring's cost, as daemon CPU per delivery against S1 quiet);
+#      scraped every second (monitoring's cost, as daemon CPU per delivery against S1 quiet); S1,
+#      S2 and S4 also over TLS (tcpchat-bench --tls, a fresh P-256 certificate), beside plaintext;
 #   3. a Markdown table of the medians, $OUT/table.md, and the light-load tail (S3L's median p50,
 #      p99 and p99.9 for each peer under fanout, with the ratios to redis-server), $OUT/tail.md.
 #
@@ -93,12 +94,14 @@ if [ "$BENCH" = 1 ]; then
   for sc in $SCENARIOS; do
     variants="quiet"
     case $sc in
-      S1) variants="quiet logging monitored" ;;
-      S2) variants="quiet logging" ;;
+      S1) variants="quiet logging monitored tls" ;;
+      S2) variants="quiet logging tls" ;;
+      S4) variants="quiet tls" ;;
     esac
     for rep in $(seq "$REPS"); do
       for variant in $variants; do
-        daemon_opts=("${BENCH_DAEMON_OPTS[@]}")
+        daemon_opts=("${BENCH_DAEMON_OPTS[@]}") bench_opts=()
+        [ "$variant" = tls ] && bench_opts=(--tls)
         [ "$variant" = logging ] || daemon_opts+=(--quiet)
         if [ "$variant" = monitored ]; then
           daemon_opts+=(--monitor "127.0.0.1:$MONITOR_PORT")
@@ -107,7 +110,7 @@ if [ "$BENCH" = 1 ]; then
         fi
         # shellcheck disable=SC2046
         line=$("$BENCH_BIN" --spawn --daemon "$DAEMON" --daemon-cpu 0 --bench-cpu 1 --no-progress \
-                 $(bench_args "$sc") --timeout 60 --json --label "$sc/$variant/$rep" \
+                 "${bench_opts[@]}" $(bench_args "$sc") --timeout 60 --json --label "$sc/$variant/$rep" \
                  -- "${daemon_opts[@]}" 2>>"$OUT/bench.stderr")
         rc=$?
         stop_scraper
@@ -138,10 +141,11 @@ for r in (load(os.path.join(out, "anchors", "results.jsonl")) +
 for r in load(os.path.join(out, "bench.jsonl")):
     sc, variant, _ = (r.get("label", "") + "//").split("/")[:3]
     cells.setdefault((sc, "tcpchatd (tcpchat-bench" + {"logging": ", logging on)",
-                                                        "monitored": ", monitored)"}.get(variant, ")")), []).append(r)
+                                                        "monitored": ", monitored)",
+                                                        "tls": ", TLS)"}.get(variant, ")")), []).append(r)
 columns = ["tcpchatd (fanout)", "redis-server (fanout)", "nats-server (fanout)",
            "tcpchatd (tcpchat-bench)", "tcpchatd (tcpchat-bench, logging on)",
-           "tcpchatd (tcpchat-bench, monitored)"]
+           "tcpchatd (tcpchat-bench, monitored)", "tcpchatd (tcpchat-bench, TLS)"]
 # scenario -> (what the table shows, the JSON keys holding it in tcpchat-bench's and fanout's
 # results, how to print it)
 metric = {"S1": ("delivered/s", ["delivered_per_s"], lambda v: "%.2f M" % (v / 1e6)),
@@ -171,10 +175,11 @@ for sc in ["S1", "S2", "S3", "S3L", "S4"]:
     print("| %s %s | " % (sc, what) + " | ".join(row) + " |")
 # Monitoring's cost: the daemon's CPU per delivery, which the machine's load moves far less than
 # deliveries/s, with --monitor and scrapes against without.
-def cpu_per_delivery(column):
-    vals = [r["daemon_cpu_s"] / r["delivered"] * 1e9 for r in cells.get(("S1", column), [])
-            if r.get("ok") and r.get("daemon_cpu_s") and r.get("delivered")]
+def per_delivery(column, key="daemon_cpu_s", sc="S1"):
+    vals = [r[key] / r["delivered"] * 1e9 for r in cells.get((sc, column), [])
+            if r.get("ok") and r.get(key) and r.get("delivered")]
     return st.median(vals) if vals else None
+cpu_per_delivery = per_delivery
 quiet = cpu_per_delivery("tcpchatd (tcpchat-bench)")
 monitored = cpu_per_delivery("tcpchatd (tcpchat-bench, monitored)")
 if quiet and monitored:
@@ -183,6 +188,27 @@ if quiet and monitored:
     print()
     print("S1 daemon CPU per delivery: %.1f ns quiet, %.1f ns monitored and scraped every second "
           "(%d scrapes answered): monitored/quiet %.3f" % (quiet, monitored, n, monitored / quiet))
+# TLS beside plaintext: the daemon's and the generator's CPU per delivery (the generator decrypts
+# what the daemon encrypts), deliveries/s, and memory per idle connection.
+plain_col, tls_col = "tcpchatd (tcpchat-bench)", "tcpchatd (tcpchat-bench, TLS)"
+def median_of(sc, column, key):
+    vals = [r[key] for r in cells.get((sc, column), []) if r.get("ok") and r.get(key) is not None]
+    return st.median(vals) if vals else None
+for sc in ["S1", "S2"]:
+    d_plain, d_tls = per_delivery(plain_col, sc=sc), per_delivery(tls_col, sc=sc)
+    b_plain, b_tls = per_delivery(plain_col, "bench_cpu_s", sc), per_delivery(tls_col, "bench_cpu_s", sc)
+    r_plain, r_tls = median_of(sc, plain_col, "delivered_per_s"), median_of(sc, tls_col, "delivered_per_s")
+    if d_plain and d_tls and r_plain and r_tls:
+        print()
+        print("%s over TLS: daemon CPU per delivery %.1f ns against %.1f ns plaintext (%.2fx), "
+              "generator %.1f ns against %.1f ns (%.2fx); deliveries/s %.2f M against %.2f M (%.0f %%)"
+              % (sc, d_tls, d_plain, d_tls / d_plain, b_tls, b_plain, b_tls / b_plain,
+                 r_tls / 1e6, r_plain / 1e6, 100 * r_tls / r_plain))
+m_plain = median_of("S4", plain_col, "rss_per_connection_bytes")
+m_tls = median_of("S4", tls_col, "rss_per_connection_bytes")
+if m_plain and m_tls:
+    print()
+    print("S4 over TLS: %.0f B per idle connection against %.0f B plaintext" % (m_tls, m_plain))
 EOF
 echo
 python3 "$ROOT/bench/tail_table.py" "$OUT" | tee "$OUT/tail.md"
