@@ -5,8 +5,10 @@
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 
+#include <algorithm>
 #include <boost/asio/ssl/error.hpp>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -31,14 +33,23 @@ std::string openssl_reason(const boost::system::error_code& ec) {
 
 // Whether the system's CA store has any certificate: Debian keeps them in the ca-certificates
 // package, which a minimal system may lack.
+// OpenSSL looks where SSL_CERT_FILE and SSL_CERT_DIR say, else in its compiled-in places.
 bool system_store_empty() {
   namespace fs = std::filesystem;
+  const auto setting = [](const char* variable, const char* fallback) -> std::string {
+    const char* value = std::getenv(variable);
+    return value ? value : fallback;
+  };
   std::error_code ec;
-  const fs::path file = X509_get_default_cert_file();
+  const fs::path file = setting(X509_get_default_cert_file_env(), X509_get_default_cert_file());
   if (fs::file_size(file, ec) > 0 && !ec) return false;
-  const fs::path dir = X509_get_default_cert_dir();
-  for (const auto& entry : fs::directory_iterator(dir, ec)) {
-    if (entry.path().extension() == ".0" || entry.path().extension() == ".pem") return false;
+  std::string dirs = setting(X509_get_default_cert_dir_env(), X509_get_default_cert_dir());
+  for (std::size_t at = 0; at <= dirs.size();) {
+    const std::size_t end = std::min(dirs.find(':', at), dirs.size());
+    for (const auto& entry : fs::directory_iterator(dirs.substr(at, end - at), ec)) {
+      if (entry.path().extension() == ".0" || entry.path().extension() == ".pem") return false;
+    }
+    at = end + 1;
   }
   return true;
 }

@@ -121,6 +121,24 @@ TEST_CASE("with --churn clients leave and rejoin, and each is owed exactly its c
   CHECK(r.at("daemon_exit_status").as_int64() == 0);
 }
 
+TEST_CASE("over TLS, with churn: every reconnection a handshake, every message once") {
+  const Run run = bench({"--spawn", "--daemon", daemon_path(), "--tls", "--clients", "8",
+                         "--publishers", "2", "--rate", "2000", "--messages", "2000", "--size",
+                         "60", "--churn", "4", "--json", "--", "--quiet"});
+  INFO(run.err);
+  REQUIRE(run.status == 0);
+  const auto r = result_of(run);
+  INFO(json::serialize(r));
+  CHECK(r.at("ok").as_bool());
+  CHECK(r.at("tls").as_bool());
+  CHECK(r.at("reconnects").as_int64() > 3);
+  CHECK(r.at("delivered").as_int64() == r.at("expected").as_int64());
+  CHECK(r.at("lost").as_int64() == 0);
+  CHECK(r.at("duplicates").as_int64() == 0);
+  CHECK(r.at("reordered").as_int64() == 0);
+  CHECK(r.at("daemon_exit_status").as_int64() == 0);
+}
+
 TEST_CASE("an idle run reports the daemon's memory per connection") {
   const Run run = bench({"--spawn", "--daemon", daemon_path(), "--connections", "50", "--idle",
                          "--hold", "0.2", "--json", "--", "--quiet"});
@@ -196,6 +214,7 @@ TEST_CASE("the help text documents every option") {
                              "--window",
                              "--churn",
                              "--seed",
+                             "--tls",
                              "--connections",
                              "--idle",
                              "--hold",

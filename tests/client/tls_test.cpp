@@ -123,6 +123,21 @@ TEST_CASE("tls: a certificate that fails verification is one sentence, exit 76, 
   }
 }
 
+TEST_CASE("tls: an empty system CA store is named, with the package that fills it", "[e2e][tls]") {
+  Certificates certs;
+  TlsServer server(certs.server());
+  TempDir empty;
+  const auto r =
+      run_client({"--host", "localhost", "--port", server.port(), "--tls", "--send", "x"},
+                 {{"SSL_CERT_FILE", (empty.path() / "none.pem").string()},
+                  {"SSL_CERT_DIR", empty.path().string()}});
+  CHECK(r.status == 76);
+  CHECK(r.err == "tcpchat: the TLS certificate of localhost:" + server.port() +
+                     " is signed by an unknown CA: it is not among the system's CAs, and the "
+                     "system has none (install the ca-certificates package, or name the CA with "
+                     "--tls-ca-file)\n");
+}
+
 TEST_CASE("tls: settings that would send in clear are refused", "[e2e][tls]") {
   const auto r = run_client({"--tls-ca-file", "/etc/ssl/certs/ca-certificates.crt"});
   CHECK(r.status == 64);

@@ -150,6 +150,18 @@ TEST_CASE("socket activation: the daemon serves the socket it is passed", "[serv
   CHECK(activator.wait_exit() == 0);
 }
 
+TEST_CASE("with TLS, STATUS= ends in the days the certificate has left", "[service][tls]") {
+  tcpchat::test::Certificates certs;
+  NotifySocket notify;
+  Daemon daemon({"--tls-port", "0", "--tls-cert-file", certs.server().cert, "--tls-key-file",
+                 certs.server().key},
+                under(notify));
+  const auto ready = notify.until("READY=1");
+  REQUIRE(ready);
+  // Issued for 30 days a moment ago: 29 whole days and some hours left.
+  CHECK(ready->find(", 0 bytes queued, TLS certificate expires in 29 days") != std::string::npos);
+}
+
 TEST_CASE("socket activation: a socket named tls is served with TLS, the others in plaintext",
           "[service][tls]") {
   tcpchat::test::Certificates certs;

@@ -187,6 +187,28 @@ TEST_CASE("a plaintext client or a stalled handshake on the TLS port is closed i
   CHECK(tcpchat::test::metric(page, "tcpchat_tls_certificate_expiry_timestamp_seconds") > 0);
 }
 
+TEST_CASE("past --tls-max-handshakes, new connections wait in the backlog", "[tls]") {
+  Certificates certs;
+  Daemon daemon(tls_args(certs, {"--tls-max-handshakes", "1", "--monitor", "127.0.0.1:0"}));
+  const auto port = tcpchat::test::monitor_port(daemon);
+  const auto metric = [&](std::string_view series) {
+    return tcpchat::test::metric(tcpchat::test::http_get(port, "/metrics").body, series);
+  };
+  Peer stalled(daemon.tls_port());  // connects, and never says ClientHello
+  REQUIRE(tcpchat::test::wait_until([&] { return metric("tcpchat_tls_handshakes") == 1; }, 5s));
+  Peer waiting(daemon.tls_port());  // the kernel completes its connection; the daemon waits
+  Peer plain(daemon.port());        // plaintext is not held up
+  REQUIRE(tcpchat::test::sync_room({&plain}));
+  CHECK(metric("tcpchat_connections_accepted_total") == 2);
+  CHECK(metric("tcpchat_tls_handshakes") == 1);
+
+  stalled.close();  // its handshake ends, and the one waiting is taken
+  waiting.start_tls(trusting(certs));
+  REQUIRE(tcpchat::test::sync_room({&plain, &waiting}));
+  CHECK(metric("tcpchat_connections_accepted_total") == 3);
+  CHECK(metric("tcpchat_tls_handshakes") == 0);
+}
+
 TEST_CASE("TLS 1.2 and 1.3 are accepted, and 1.2 refused under --tls-min-version 1.3", "[tls]") {
   Certificates certs;
   {
