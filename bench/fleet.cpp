@@ -237,10 +237,14 @@ void Fleet::on_readable(Connection& c, const error_code& wait_error) {
   if (closed_ || wait_error == asio::error::operation_aborted) return;
   if (wait_error) return fail(c, "failed while waiting to read: " + wait_error.message());
   // A few reads per wake-up, so one busy connection cannot starve the others.
+  bool drained = false;
   for (int reads = 0; reads < 4; ++reads) {
     error_code ec;
     const std::size_t n = read_some(c, ec);
-    if (ec == asio::error::would_block) break;
+    if (ec == asio::error::would_block) {
+      drained = true;
+      break;
+    }
     if (ec == asio::error::eof) return fail(c, "was closed by the daemon");
     if (ec) return fail(c, "failed to read: " + ec.message());
     const auto at = Clock::now();
@@ -267,7 +271,9 @@ void Fleet::on_readable(Connection& c, const error_code& wait_error) {
     // A TLS read returns one record (16 KiB at most): read on while there is more.
     if (n < read_buffer_.size() && !c.tls) break;
   }
-  if (c.tls && SSL_has_pending(c.tls.get())) {
+  // Still reading when the loop ended: OpenSSL may hold whole records the socket will not
+  // announce again. Once drained, what it holds is part of a record that needs the socket.
+  if (c.tls && !drained && SSL_has_pending(c.tls.get())) {
     asio::post(io_context_, [this, &c, gen = c.generation] {
       if (gen == c.generation) on_readable(c, {});
     });

@@ -111,7 +111,7 @@ void Connection::on_connect(const error_code& ec) {
   error_code ignored;
   socket_.set_option(tcp::no_delay(true), ignored);
   if (!tls_context_) return connected();
-  tls_ = std::make_unique<asio::ssl::stream<tcp::socket&>>(socket_, *tls_context_);
+  tls_ = std::make_shared<asio::ssl::stream<tcp::socket&>>(socket_, *tls_context_);
   const std::string name = expected_name(tls_options_, host_);
   SSL_set_tlsext_host_name(tls_->native_handle(), name.c_str());
   // OpenSSL's own check, so that a mismatch reads as X509_V_ERR_HOSTNAME_MISMATCH (an address
@@ -125,7 +125,7 @@ void Connection::on_connect(const error_code& ec) {
     socket_.close(ignored);
   });
   tls_->async_handshake(asio::ssl::stream_base::client,
-                        [this, attempt = attempt_](const error_code& ec) {
+                        [this, attempt = attempt_, stream = tls_](const error_code& ec) {
                           if (attempt == attempt_) on_handshake(ec);
                         });
 }
@@ -172,7 +172,7 @@ void Connection::close() {
 }
 
 void Connection::do_read() {
-  auto on_done = [this, attempt = attempt_](const error_code& ec, std::size_t n) {
+  auto on_done = [this, attempt = attempt_, stream = tls_](const error_code& ec, std::size_t n) {
     if (attempt == attempt_) on_read(ec, n);
   };
   if (tls_) return tls_->async_read_some(asio::buffer(read_buffer_), on_done);
@@ -205,7 +205,7 @@ void Connection::do_write() {
   if (state_ != State::connected || !writing_.empty() || queued_.empty()) return;
   writing_.swap(queued_);  // swapping keeps each string's bytes where they are
   for (const auto& frame : writing_) write_buffers_.push_back(asio::buffer(frame));
-  auto on_done = [this, attempt = attempt_](const error_code& ec, std::size_t) {
+  auto on_done = [this, attempt = attempt_, stream = tls_](const error_code& ec, std::size_t) {
     if (attempt == attempt_) on_write(ec);
   };
   if (tls_) return asio::async_write(*tls_, write_buffers_, on_done);

@@ -72,7 +72,9 @@ class Connection {
   TlsOptions tls_options_;
   std::unique_ptr<boost::asio::ssl::context> tls_context_;  // made at the first connect()
   // Over socket_ for one connection: made anew for each, since a session's state is its own.
-  std::unique_ptr<boost::asio::ssl::stream<boost::asio::ip::tcp::socket&>> tls_;
+  // Every operation on it holds a reference: one still completing after close() must not find it
+  // destroyed.
+  std::shared_ptr<boost::asio::ssl::stream<boost::asio::ip::tcp::socket&>> tls_;
   boost::asio::steady_timer connect_timer_;
   std::string host_;
   std::uint16_t port_;

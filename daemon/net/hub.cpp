@@ -171,7 +171,8 @@ void Hub::finish_all(std::function<void()> done) {
   stopping_ = true;
   on_empty_ = std::move(done);
   for (auto& s : snapshot_live()) {
-    if (!s->in_room()) continue;
+    // A handshake still running has nothing queued to flush; left alone it would join the room.
+    if (!s->in_room() && !s->handshaking()) continue;
     s->end_for(CloseReason::shutdown);
     s->finish();
   }

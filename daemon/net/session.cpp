@@ -23,6 +23,10 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
+// A TLS session stops reading while this much ciphertext waits for the socket: reading could
+// make more (a key update's answer), and a client that does not read must not grow it.
+constexpr std::size_t tls_unsent_read_limit = 64 * 1024;
+
 // After an error reply, how much input is read and thrown away before closing, so that unread
 // input does not turn our close into a reset that destroys the reply in flight.
 constexpr std::size_t discard_limit_bytes = 64 * 1024;
@@ -117,8 +121,17 @@ void Session::tls_failed(std::string_view what, const std::string& error) {
 }
 
 void Session::count_tls_bytes() {
+  // Ciphertext waiting for the socket is held for this client alone: the total bound counts it.
+  const std::size_t before = std::exchange(unsent_bytes_, tls_->unsent_bytes());
+  context_.hub.held().remove_queued(before);
+  context_.hub.held().add_queued(unsent_bytes_);
   const std::uint64_t in = tls_->take_raw_bytes_in();
   const std::uint64_t out = tls_->take_raw_bytes_out();
+  // --write-timeout runs from when something first waited to be sent, and any byte sent is
+  // progress, of a frame or of OpenSSL's own records.
+  if (out > 0 || (before == 0 && unsent_bytes_ > 0 && queue_.empty())) {
+    last_write_progress_ = context_.hub.now();
+  }
   Traffic& all = context_.hub.counters().traffic;
   traffic_.bytes_in += in;
   all.bytes_in += in;
@@ -154,8 +167,8 @@ RateLimit Session::rate_limit() const {
 void Session::wait_readable() {
   if (waiting_read_) return;
   waiting_read_ = true;
-  // OpenSSL may hold decrypted input already: the socket would not say it is readable.
-  if (tls_ && state_ == State::open && tls_->has_pending()) {
+  // OpenSSL may hold input already: the socket would not say it is readable.
+  if (tls_ && state_ == State::open && tls_->more_buffered()) {
     asio::post(socket_.get_executor(), [self = shared_from_this()] { self->on_readable({}); });
     return;
   }
@@ -189,6 +202,11 @@ void Session::on_readable(const boost::system::error_code& ec) {
 void Session::read_input() {
   const auto buffer = context_.hub.read_buffer();
   std::size_t n = 0;
+  if (tls_ && unsent_bytes_ > tls_unsent_read_limit) {
+    read_wants_write_ = true;
+    if (!waiting_write_) wait_writable();
+    return;
+  }
   if (tls_) {
     const TlsChannel::Result r = tls_->read(buffer);
     count_tls_bytes();
@@ -199,6 +217,7 @@ void Session::read_input() {
         if (tls_->has_unsent()) context_.hub.schedule_flush(*this);
         break;
       case TlsChannel::Status::want_read:
+        if (tls_->has_unsent()) context_.hub.schedule_flush(*this);
         return wait_readable();
       case TlsChannel::Status::want_write:
         read_wants_write_ = true;
@@ -358,7 +377,10 @@ void Session::deliver(const Frame& frame) {
 }
 
 void Session::flush() {
-  if (state_ == State::closed || state_ == State::handshaking || waiting_write_) return;
+  // A doomed session's queue is gone already: nothing of it may be written, or counted.
+  if (state_ == State::closed || state_ == State::handshaking || waiting_write_ || doomed_) {
+    return;
+  }
   if (tls_) return flush_tls();
   const auto iov = context_.hub.iovecs();
   while (!queue_.empty()) {
@@ -424,7 +446,9 @@ void Session::flush_tls() {
 // `bytes` of the queue reached the socket (as plaintext, or inside TLS records).
 void Session::wrote(std::size_t bytes) {
   last_write_progress_ = context_.hub.now();
-  const std::size_t delivered = queue_.consume(bytes, context_.hub.held());
+  // The channel reports only what the queue gave it; the bound keeps a slip from corrupting it.
+  const std::size_t delivered =
+      queue_.consume(std::min(bytes, queue_.bytes()), context_.hub.held());
   traffic_.msgs_out += delivered;
   context_.hub.counters().traffic.msgs_out += delivered;
 }
@@ -443,8 +467,8 @@ void Session::on_writable(const boost::system::error_code& ec) {
   if (ec) return fail(ec, "waiting to write");
   context_.hub.tick();
   if (state_ == State::handshaking) return continue_handshake();
-  if (std::exchange(read_wants_write_, false) && state_ == State::open) read_input();
   flush();
+  if (std::exchange(read_wants_write_, false) && state_ == State::open) read_input();
 }
 
 void Session::on_queue_empty() {
@@ -469,6 +493,10 @@ void Session::on_queue_empty() {
 
 void Session::release_queue() {
   queue_.clear(context_.hub.held());
+  if (tls_) {
+    tls_->discard_unsent();
+    count_tls_bytes();
+  }
 }
 
 // ---- ending ----
@@ -540,7 +568,7 @@ void Session::abort() {
 
 void Session::check_deadlines(SteadyTime now) {
   const auto& config = context_.hub.config();
-  if (queue_.bytes() > 0 && now - last_write_progress_ > config.write_timeout) {
+  if (queue_.bytes() + unsent_bytes_ > 0 && now - last_write_progress_ > config.write_timeout) {
     context_.hub.drop(*this, CloseReason::slow_consumer_write_timeout,
                       "slow consumer: no write progress for " +
                           format_duration(config.write_timeout) + " (--write-timeout) with " +

@@ -89,6 +89,7 @@ class Session final : public Member,
     return doomed_ = true;
   }
   bool doomed() const { return doomed_; }
+  bool handshaking() const { return state_ == State::handshaking; }
   // Forgets everything queued, giving back what the Hub counts of it.
   void release_queue();
   std::size_t queued_bytes() const { return queue_.bytes(); }
@@ -154,8 +155,9 @@ class Session final : public Member,
     SteadyTime since{};   // when reading stopped
   };
   std::unique_ptr<Throttle> throttle_;
-  std::size_t input_bytes_ = 0;  // what the Hub counts of ours as held input
-  std::uint32_t discarded_ = 0;  // at most discard_limit_bytes and one read
+  std::size_t input_bytes_ = 0;   // what the Hub counts of ours as held input
+  std::size_t unsent_bytes_ = 0;  // what the Hub counts of our TLS ciphertext not sent yet
+  std::uint32_t discarded_ = 0;   // at most discard_limit_bytes and one read
   State state_ = State::open;
   bool read_wants_write_ = false;  // a TLS read must write (a key update) before it goes on
   bool waiting_read_ = false;

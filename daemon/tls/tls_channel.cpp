@@ -99,6 +99,7 @@ TlsChannel::Result TlsChannel::read(std::span<char> into) {
   // As many records as have arrived, as a plaintext read takes whatever the socket holds: one
   // record per wake-up would make loop turns, and so broadcasts, ever smaller.
   std::size_t total = 0;
+  drained_ = false;
   while (total < into.size()) {
     ERR_clear_error();
     errno = 0;
@@ -109,6 +110,7 @@ TlsChannel::Result TlsChannel::read(std::span<char> into) {
       continue;
     }
     Result r = outcome(ret, 0);
+    drained_ = r.status == Status::want_read;
     // What was read comes first; an end or an error shows again on the next call.
     if (total > 0) return {Status::done, total, {}};
     return r;
@@ -136,34 +138,29 @@ TlsChannel::Result TlsChannel::write(std::span<const char> plaintext, std::strin
     records.push_back({scratch.size(), written});
   }
   sink_ = &unsent_;
-  const long sent = send_some(scratch);
-  if (sent < 0) {
-    records.clear();
-    return sent_result(0, false);
-  }
-  const auto s = static_cast<std::size_t>(sent);
-  const std::size_t done = completed(records, s);
-  unsent_.assign(scratch, s);
-  return sent_result(done, unsent_.empty());
+  const Sent sent = send_some(scratch);
+  const std::size_t done = completed(records, sent.bytes);
+  unsent_.assign(scratch, sent.bytes);
+  return sent_result(done, sent);
 }
 
 TlsChannel::Result TlsChannel::send_unsent() {
   if (unsent_.empty()) return {Status::done, 0, {}};
-  const long sent = send_some(unsent_);
-  if (sent < 0) return sent_result(0, false);
-  const auto s = static_cast<std::size_t>(sent);
-  const std::size_t done = completed(records_, s);
-  unsent_.erase(0, s);
-  if (unsent_.empty()) {
-    // An idle session keeps no buffer.
-    std::string().swap(unsent_);
-    std::vector<Record>().swap(records_);
-  }
-  return sent_result(done, unsent_.empty());
+  const Sent sent = send_some(unsent_);
+  const std::size_t done = completed(records_, sent.bytes);
+  unsent_.erase(0, sent.bytes);
+  if (unsent_.empty()) discard_unsent();  // an idle session keeps no buffer
+  return sent_result(done, sent);
 }
 
-long TlsChannel::send_some(std::string_view bytes) {
+void TlsChannel::discard_unsent() {
+  std::string().swap(unsent_);
+  std::vector<Record>().swap(records_);
+}
+
+TlsChannel::Sent TlsChannel::send_some(std::string_view bytes) {
   std::size_t total = 0;
+  int error = 0;
   while (total < bytes.size()) {
     const ssize_t n = ::send(fd_, bytes.data() + total, bytes.size() - total, MSG_NOSIGNAL);
     if (n > 0) {
@@ -171,12 +168,11 @@ long TlsChannel::send_some(std::string_view bytes) {
       continue;
     }
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
-    if (total > 0) break;  // report what went; the error shows on the next call
-    return -1;
+    error = n < 0 ? errno : EPIPE;
+    break;
   }
   raw_out_ += total;
-  return static_cast<long>(total);
+  return {total, error};
 }
 
 std::size_t TlsChannel::completed(std::vector<Record>& records, std::size_t sent) {
@@ -188,13 +184,11 @@ std::size_t TlsChannel::completed(std::vector<Record>& records, std::size_t sent
   return plain;
 }
 
-TlsChannel::Result TlsChannel::sent_result(std::size_t plain, bool all_sent) {
-  if (all_sent) return {Status::done, plain, {}};
-  if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
-    return {Status::want_write, plain, {}};
-  }
-  if (errno == EPIPE || errno == ECONNRESET) return {Status::closed, plain, {}};
-  return {Status::failed, plain, std::strerror(errno)};
+TlsChannel::Result TlsChannel::sent_result(std::size_t plain, const Sent& sent) {
+  if (sent.error == 0) return {Status::done, plain, {}};
+  if (sent.error == EAGAIN || sent.error == EWOULDBLOCK) return {Status::want_write, plain, {}};
+  if (sent.error == EPIPE || sent.error == ECONNRESET) return {Status::closed, plain, {}};
+  return {Status::failed, plain, std::strerror(sent.error)};
 }
 
 void TlsChannel::send_close_notify() {

@@ -53,8 +53,14 @@ class TlsChannel {
   bool has_unsent() const { return !unsent_.empty(); }
   // Sends close_notify if the socket takes it now; the session closes either way.
   void send_close_notify();
-  // Decrypted bytes OpenSSL holds that the next read returns without waiting.
-  bool has_pending() const { return SSL_has_pending(ssl_) == 1; }
+  // Whether the next read may return data without the socket becoming readable: OpenSSL holds
+  // input (the handshake may have read the first records with its own), and the last read did
+  // not stop for want of the socket; if it did, what OpenSSL holds is part of a record, which
+  // only the socket can complete.
+  bool more_buffered() const { return !drained_ && SSL_has_pending(ssl_) == 1; }
+  std::size_t unsent_bytes() const { return unsent_.size(); }
+  // Forgets the ciphertext not sent yet: the session is being dropped.
+  void discard_unsent();
   // Bytes on the wire, encrypted, since the last call.
   std::uint64_t take_raw_bytes_in();
   std::uint64_t take_raw_bytes_out() { return std::exchange(raw_out_, 0); }
@@ -70,12 +76,15 @@ class TlsChannel {
   friend int sink_write(BIO* bio, const char* data, int length);
 
   Result outcome(int ret, std::size_t bytes);
-  // Sends `bytes`; returns how many the socket took, or nullopt-like -1 with errno set.
-  long send_some(std::string_view bytes);
+  struct Sent {
+    std::size_t bytes;
+    int error;  // errno of the call that stopped the sending, 0 when all went
+  };
+  Sent send_some(std::string_view bytes);
   // The plaintext of the records wholly within the first `sent` bytes of `records`, which are
   // dropped and the rest moved back by `sent`.
   static std::size_t completed(std::vector<Record>& records, std::size_t sent);
-  Result sent_result(std::size_t plain, bool all_sent);
+  static Result sent_result(std::size_t plain, const Sent& sent);
 
   SSL* ssl_;
   int fd_;
@@ -84,6 +93,7 @@ class TlsChannel {
   std::vector<Record> records_;    // of unsent_, oldest first
   std::uint64_t raw_in_seen_ = 0;  // BIO_number_read at the last take_raw_bytes_in()
   std::uint64_t raw_out_ = 0;
+  bool drained_ = false;  // the last read() stopped because OpenSSL needs the socket
 };
 
 }  // namespace tcpchat

@@ -139,6 +139,9 @@ std::shared_ptr<const TlsContext> TlsContext::load(const Config& config) {
                           "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
                           "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
                           "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305");
+  // Tickets carry it; without one, resuming fails once client certificates are asked for.
+  static constexpr unsigned char session_context[] = "tcpchatd";
+  SSL_CTX_set_session_id_context(native, session_context, sizeof session_context - 1);
   // Resumption by tickets only: a server-side cache would hold memory per client.
   SSL_CTX_set_session_cache_mode(native, SSL_SESS_CACHE_OFF);
   // A client that closes without close_notify has simply left, as over plaintext.

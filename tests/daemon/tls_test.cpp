@@ -2,16 +2,19 @@
 // same bytes as plaintext, one room for both, handshakes that fail or stall, versions, client
 // certificates, a certificate replaced by SIGHUP, and the settings refused at start.
 #include <openssl/ssl.h>
+#include <sys/socket.h>
 
 #include <catch2/catch.hpp>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "certificates.hpp"
 #include "daemon_process.hpp"
 #include "fixtures.hpp"
 #include "http_client.hpp"
+#include "process_stats.hpp"
 #include "tcp_peer.hpp"
 #include "tcpchat/encode.hpp"
 
@@ -108,6 +111,7 @@ TEST_CASE("frames over TLS are the bytes of plaintext, and both share one room",
     CHECK(tls_reply->subject == "InvalidRequestError");
     CHECK(tls_reply->message == plain_reply->message);
     CHECK(bad_tls.wait_closed());
+    CHECK(bad_tls.closed_cleanly());
     CHECK(plain.nothing_within(50ms));
   }
 
@@ -207,6 +211,26 @@ TEST_CASE("past --tls-max-handshakes, new connections wait in the backlog", "[tl
   REQUIRE(tcpchat::test::sync_room({&plain, &waiting}));
   CHECK(metric("tcpchat_connections_accepted_total") == 3);
   CHECK(metric("tcpchat_tls_handshakes") == 0);
+}
+
+TEST_CASE("part of a TLS record waits for the socket, not in a busy loop", "[tls]") {
+  Certificates certs;
+  Daemon daemon(tls_args(certs));
+  Peer partial = tls_peer(daemon, trusting(certs));
+  Peer other = tls_peer(daemon, trusting(certs));
+  REQUIRE(tcpchat::test::sync_room({&partial, &other}));
+  // The first bytes of a record header, past OpenSSL: the daemon has part of a record, and only
+  // the socket can complete it.
+  REQUIRE(::send(partial.fd(), "\x17\x03", 2, 0) == 2);
+  const std::size_t before = tcpchat::test::cpu_ticks(daemon.process().pid());
+  // An observation window, not a wait for anything: a loop spinning on the partial record would
+  // burn all of it.
+  std::this_thread::sleep_for(500ms);
+  const std::size_t used = tcpchat::test::cpu_ticks(daemon.process().pid()) - before;
+  CHECK(used < 10);  // of about 50 ticks in the window
+  const Message m{"other", "", "the loop is free", "d"};
+  other.send_message(m);
+  CHECK(other.read_message() == m);
 }
 
 TEST_CASE("TLS 1.2 and 1.3 are accepted, and 1.2 refused under --tls-min-version 1.3", "[tls]") {

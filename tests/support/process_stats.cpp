@@ -24,6 +24,18 @@ std::size_t peak_rss_bytes(pid_t pid) {
   return std::stoull(status.substr(at + 6)) * 1024;  // the kernel writes it in kB
 }
 
+std::size_t cpu_ticks(pid_t pid) {
+  const std::string stat = read_text_file("/proc/" + std::to_string(pid) + "/stat");
+  // The command name, in parentheses, may hold spaces: count the fields after its end.
+  std::size_t at = stat.rfind(')');
+  std::size_t ticks = 0;
+  for (int field = 3; at != std::string::npos && field <= 15; ++field) {
+    at = stat.find(' ', at + 1);
+    if (field >= 14 && at != std::string::npos) ticks += std::stoull(stat.substr(at + 1));
+  }
+  return ticks;
+}
+
 void need_open_files(std::size_t wanted) {
   rlimit limit{};
   getrlimit(RLIMIT_NOFILE, &limit);

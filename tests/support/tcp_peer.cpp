@@ -67,7 +67,8 @@ Peer::Peer(Peer&& other) noexcept
       tls_(std::exchange(other.tls_, nullptr)),
       inbox_(std::move(other.inbox_)),
       head_(std::exchange(other.head_, 0)),
-      eof_(other.eof_) {}
+      eof_(other.eof_),
+      close_notify_(other.close_notify_) {}
 
 Peer& Peer::operator=(Peer&& other) noexcept {
   if (this != &other) {
@@ -78,6 +79,7 @@ Peer& Peer::operator=(Peer&& other) noexcept {
     inbox_ = std::move(other.inbox_);
     head_ = std::exchange(other.head_, 0);
     eof_ = other.eof_;
+    close_notify_ = other.close_notify_;
   }
   return *this;
 }
@@ -142,7 +144,8 @@ long Peer::receive(char* buf, std::size_t size) {
   if (SSL_read_ex(tls_, buf, size, &n) == 1) return static_cast<long>(n);
   const int error = SSL_get_error(tls_, 0);
   ERR_clear_error();
-  return error == SSL_ERROR_ZERO_RETURN ? 0 : -1;
+  close_notify_ = error == SSL_ERROR_ZERO_RETURN;
+  return close_notify_ ? 0 : -1;
 }
 
 void Peer::reset() {

@@ -76,6 +76,8 @@ class Peer {
   // True when nothing at all arrives for `quiet` (used to show a message was NOT delivered).
   bool nothing_within(std::chrono::milliseconds quiet);
   bool closed() const { return eof_; }
+  // Over TLS: the server ended the session with close_notify, not just the connection.
+  bool closed_cleanly() const { return close_notify_; }
   // This end's address as the daemon logs it, `127.0.0.1:PORT`.
   std::string local_name() const;
   std::size_t buffered() const { return inbox_.size() - head_; }
@@ -97,6 +99,7 @@ class Peer {
   std::string inbox_;
   std::size_t head_ = 0;
   bool eof_ = false;
+  bool close_notify_ = false;
 };
 
 // A client that never reads: a 4 KiB receive buffer, and 536-byte segments so that the daemon's
