@@ -8,10 +8,13 @@
 #include <iostream>
 #include <optional>
 
+#include "auth/auth_file.hpp"
+#include "core/accounts.hpp"
 #include "net/listener.hpp"
 #include "runtime/config.hpp"
 #include "runtime/exit_codes.hpp"
 #include "runtime/log.hpp"
+#include "runtime/protected_mode.hpp"
 #include "server.hpp"
 #include "tls/tls_context.hpp"
 
@@ -86,6 +89,21 @@ void tear_down(boost::asio::io_context& io, std::optional<tcpchat::Server>& serv
   }
 }
 
+// --new-token NAME: a token to hand to the user, and the line for the auth file, which holds
+// only its digest. Nothing is written anywhere.
+int print_new_token(const std::string& name) {
+  using namespace tcpchat;
+  if (const auto problem = account_name_problem(name)) {
+    std::cerr << "tcpchatd: --new-token " << name << ": " << *problem << "\n";
+    return exit_code::usage;
+  }
+  const std::string token = new_token();
+  std::cout << "token for " << name << " (give it to them; it is not stored): " << token << "\n"
+            << "line for the auth file:\n"
+            << account_line(name, token) << "\n";
+  return exit_code::ok;
+}
+
 int run(int argc, char** argv) {
   using namespace tcpchat;
   const std::vector<std::string> args(argv + 1, argv + argc);
@@ -103,7 +121,23 @@ int run(int argc, char** argv) {
     case Action::version:
       std::cout << "tcpchatd " TCPCHAT_VERSION "\n";
       return exit_code::ok;
+    case Action::new_token:
+      return print_new_token(inv.token_name);
     case Action::check_config:
+      if (const auto refusal = protected_mode_refusal(inv.config, inv.from_command_line)) {
+        std::cerr << "tcpchatd: " << refusal->sentence << "\n";
+        return refusal->exit_status;
+      }
+      if (!inv.config.auth_file.empty()) {
+        try {
+          const auto accounts = load_auth_file(inv.config.auth_file);
+          std::cerr << "tcpchatd: " << accounts->size() << " accounts in " << inv.config.auth_file
+                    << "\n";
+        } catch (const AuthFileError& e) {
+          std::cerr << "tcpchatd: " << e.what() << "\n";
+          return e.exit_status;
+        }
+      }
       // As nginx -t: the certificate and key must load, not merely be named.
       if (inv.config.tls()) {
         try {
@@ -129,6 +163,10 @@ int run(int argc, char** argv) {
 
   log::init_from_environment();
   log::set_level(inv.config.log_level);
+  if (const auto refusal = protected_mode_refusal(inv.config, inv.from_command_line)) {
+    log::error(refusal->sentence);
+    return refusal->exit_status;
+  }
   std::signal(SIGPIPE, SIG_IGN);
   // A file-size limit makes a history write fail with EFBIG, a storage error, not a kill.
   std::signal(SIGXFSZ, SIG_IGN);
@@ -147,6 +185,9 @@ int run(int argc, char** argv) {
   } catch (const TlsError& e) {
     log::error(e.what());
     return exit_code::config;
+  } catch (const AuthFileError& e) {
+    log::error(e.what());
+    return e.exit_status;
   } catch (const HistoryError& e) {
     log::error(std::string(e.what()) + " (check --history-file and its directory's permissions)");
     return exit_code::io_error;

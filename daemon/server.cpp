@@ -4,10 +4,12 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <csignal>
 
+#include "auth/auth_file.hpp"
 #include "net/session.hpp"
 #include "runtime/exit_codes.hpp"
 #include "runtime/host_port.hpp"
 #include "runtime/log.hpp"
+#include "runtime/protected_mode.hpp"
 #include "runtime/scheduler_slice.hpp"
 #include "tcpchat/format.hpp"
 #include "tcpchat/wire.hpp"
@@ -62,7 +64,7 @@ Server::Server(asio::io_context& io, Config config, std::vector<std::string> arg
       room_(room_limits(config_)),
       sequencer_(*this, history_file_.get()),
       hub_(io, config_),
-      session_context_{.hub = hub_, .room = room_, .sequencer = sequencer_},
+      session_context_{.hub = hub_, .room = room_, .sequencer = sequencer_, .access = access_},
       service_(io, [this] { return status(); }),
       signals_(io, SIGINT, SIGTERM, SIGHUP),
       fsync_timer_(io),
@@ -71,6 +73,7 @@ Server::Server(asio::io_context& io, Config config, std::vector<std::string> arg
   if (history_file_ && config_.history > 0)
     room_.preload(history_file_->load_tail(config_.history, config_.max_message_bytes,
                                            config_.history_max_bytes));
+  if (!config_.auth_file.empty()) access_.accounts = load_auth_file(config_.auth_file);
   open_listeners();
   open_monitor();
 }
@@ -100,6 +103,17 @@ void Server::open_listeners() {
   if (tls) {
     if (const auto problem = tls_setting_problem(config_)) throw TlsError(*problem);
     tls_context_ = TlsContext::load(config_);
+  }
+  // Protected mode covers what the service manager passes too: its .socket unit is config.
+  if (!config_.allow_anonymous && !config_.authenticates()) {
+    for (const auto& p : passed) {
+      boost::system::error_code ec;
+      const auto local = p.acceptor.local_endpoint(ec);
+      if (ec || local.address().is_loopback()) continue;
+      throw ListenError(
+          exit_code::config,
+          protected_mode_sentence(endpoint_name(local), "a socket passed by the service manager"));
+    }
   }
   for (auto& p : passed) add_listener(std::move(p.acceptor), p.name == "tls");
   if (!passed.empty()) return;
@@ -152,6 +166,8 @@ Gauges Server::gauges() const {
           .history_bytes = room_.history_bytes(),
           .history_write_errors = history_file_ ? history_file_->write_errors() : 0,
           .tls_handshakes = hub_.handshakes(),
+          .clients_authenticated = access_.authenticated,
+          .auth_failures = access_.failures,
           .tls_certificate_expiry =
               tls_context_ ? std::optional<double>(
                                  std::chrono::duration<double>(
@@ -199,6 +215,7 @@ std::string Server::status() const {
                      std::to_string(room_.messages()) + " messages, " +
                      std::to_string(hub_.dropped()) + " slow consumers dropped, " +
                      std::to_string(hub_.held().queued()) + " bytes queued";
+  if (access_.accounts) line += ", " + std::to_string(access_.authenticated) + " authenticated";
   if (tls_context_) {
     line +=
         ", TLS certificate expires in " +
@@ -363,10 +380,32 @@ void Server::reload() {
   arm_fsync();
   apply_scheduler_slice();
   reload_tls();
+  reload_accounts();
   log::info("SIGHUP: reloaded the configuration; changed: " +
             (plan.changed.empty() ? std::string("nothing") : joined(plan.changed)));
   if (!plan.restart.empty()) {
     log::warning("SIGHUP: not applied, a restart is needed: " + joined(plan.restart));
+  }
+}
+
+void Server::reload_accounts() {
+  if (config_.auth_file.empty()) return;
+  std::shared_ptr<const Accounts> next;
+  try {
+    next = load_auth_file(config_.auth_file);
+  } catch (const AuthFileError& e) {
+    log::error(std::string("SIGHUP: ") + e.what() + "; keeping the " +
+               std::to_string(access_.accounts ? access_.accounts->size() : 0) +
+               " accounts loaded before");
+    return;
+  }
+  const auto withdrawn =
+      access_.accounts ? Accounts::withdrawn(*access_.accounts, *next) : std::set<std::string>{};
+  access_.accounts = std::move(next);
+  log::info("SIGHUP: " + std::to_string(access_.accounts->size()) + " accounts loaded");
+  if (withdrawn.empty()) return;
+  for (const auto& s : hub_.snapshot_live()) {
+    if (withdrawn.count(s->account())) s->revoke();
   }
 }
 

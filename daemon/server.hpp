@@ -28,8 +28,8 @@ namespace tcpchat {
 // runs on another thread.
 class Server final : private OrderedSink, private MonitorSource {
  public:
-  // Binds every address, loads the TLS certificate and opens the history file; throws
-  // ListenError / TlsError / HistoryError.
+  // Binds every address, loads the auth file and the TLS certificate and opens the history
+  // file; throws ListenError / AuthFileError / TlsError / HistoryError.
   // `session_budget`: the most sessions open at once, whatever their state, so that the daemon's
   // own descriptors always fit under the open-file limit.
   Server(boost::asio::io_context& io, Config config, std::vector<std::string> args,
@@ -56,6 +56,8 @@ class Server final : private OrderedSink, private MonitorSource {
   void on_accept(boost::asio::ip::tcp::socket socket, std::string peer, bool tls);
   // Loads the certificate again on SIGHUP; a bad one leaves the running one in place.
   void reload_tls();
+  // Reads the auth file again on SIGHUP; ends the sessions of accounts it withdrew.
+  void reload_accounts();
   void log_certificate() const;
   void on_signal(int signo);
   void shutdown(const char* why);
@@ -75,6 +77,7 @@ class Server final : private OrderedSink, private MonitorSource {
   Room room_;
   LocalSequencer sequencer_;
   Hub hub_;
+  Access access_;
   SessionContext session_context_;
   ServiceManager service_;
   std::vector<std::unique_ptr<Listener>> listeners_;

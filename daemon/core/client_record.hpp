@@ -35,6 +35,7 @@ struct ClientRecord {
   std::uint64_t id = 0;
   std::string peer;
   ShortName name;
+  std::string account;  // empty: not authenticated
   WallTime connected_at;
   std::chrono::milliseconds idle{0};  // since it last sent anything (at the close, if closed)
   std::size_t queued_bytes = 0;

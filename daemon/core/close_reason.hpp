@@ -21,9 +21,11 @@ enum class CloseReason : unsigned char {
   shutdown,                     // SIGTERM or SIGINT
   error,                        // a socket error
   tls_handshake,                // a TLS handshake failed or took --tls-handshake-timeout
+  authentication,               // AuthRequired, AuthFailed, AuthThrottled, --auth-timeout
+  auth_revoked,                 // the account left the auth file, or its token changed
 };
 
-inline constexpr std::array<std::string_view, 12> close_reason_names = {
+inline constexpr std::array<std::string_view, 14> close_reason_names = {
     "client_closed",
     "invalid_request",
     "server_full",
@@ -36,9 +38,11 @@ inline constexpr std::array<std::string_view, 12> close_reason_names = {
     "shutdown",
     "error",
     "tls_handshake",
+    "authentication",
+    "auth_revoked",
 };
 inline constexpr std::size_t close_reason_count = close_reason_names.size();
-static_assert(static_cast<std::size_t>(CloseReason::tls_handshake) + 1 == close_reason_count);
+static_assert(static_cast<std::size_t>(CloseReason::auth_revoked) + 1 == close_reason_count);
 
 constexpr std::string_view name(CloseReason reason) {
   return close_reason_names[static_cast<std::size_t>(reason)];

@@ -43,6 +43,11 @@ boost::json::object to_json(const ClientRecord& r) {
   o["peer"] = r.peer;
   o["name"] = r.name.text();
   o["name_truncated"] = r.name.cut();
+  if (r.account.empty()) {
+    o["account"] = nullptr;
+  } else {
+    o["account"] = r.account;
+  }
   o["connected_at"] = rfc3339(r.connected_at);
   // Whole seconds: Boost.JSON writes fractions in exponent form (1.5E0), which reads badly.
   o["idle_s"] = std::chrono::duration_cast<std::chrono::seconds>(r.idle).count();

@@ -90,6 +90,14 @@ std::string metrics_text(const MetricsInput& in) {
            U{g.history_messages});
   e.single("tcpchat_history_bytes", "gauge", "Bytes of frames in the replay history.",
            U{g.history_bytes});
+  e.single("tcpchat_clients_authenticated", "gauge", "Clients signed in to an account.",
+           U{g.clients_authenticated});
+  e.family("tcpchat_auth_failures_total", "counter",
+           "Clients refused or corrected by access control, by reason.");
+  for (std::size_t i = 0; i < auth_failure_names.size(); ++i) {
+    e.sample("tcpchat_auth_failures_total", label("reason", auth_failure_names[i]),
+             g.auth_failures[i]);
+  }
   e.single("tcpchat_tls_handshakes", "gauge",
            "TLS handshakes in progress (--tls-max-handshakes bounds them).", U{g.tls_handshakes});
   if (g.tls_certificate_expiry) {

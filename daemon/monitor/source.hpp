@@ -1,11 +1,13 @@
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "core/access.hpp"
 #include "core/client_record.hpp"
 #include "core/closed_clients.hpp"
 #include "core/counters.hpp"
@@ -23,7 +25,9 @@ struct Gauges {
   std::size_t history_messages = 0;
   std::size_t history_bytes = 0;
   std::uint64_t history_write_errors = 0;
-  std::size_t tls_handshakes = 0;                // in progress
+  std::size_t tls_handshakes = 0;  // in progress
+  std::size_t clients_authenticated = 0;
+  std::array<std::uint64_t, auth_failure_names.size()> auth_failures{};
   std::optional<double> tls_certificate_expiry;  // seconds since 1970; none without TLS
 };
 

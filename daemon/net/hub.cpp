@@ -171,8 +171,8 @@ void Hub::finish_all(std::function<void()> done) {
   stopping_ = true;
   on_empty_ = std::move(done);
   for (auto& s : snapshot_live()) {
-    // A handshake still running has nothing queued to flush; left alone it would join the room.
-    if (!s->in_room() && !s->handshaking()) continue;
+    // A session still joining has nothing queued to flush; left alone it would join the room.
+    if (!s->in_room() && !s->joining()) continue;
     s->end_for(CloseReason::shutdown);
     s->finish();
   }

@@ -58,6 +58,8 @@ class Hub {
   std::uint64_t attach(Session& session);
   void detach(Session& session);
   std::size_t live() const { return live_count_; }
+  // Every live session, held: for acting on sessions that may close while being visited.
+  std::vector<std::shared_ptr<Session>> snapshot_live() const;
   // Calls `visit(const Session&)` for every live session.
   template <class Visit>
   void for_each_live(Visit&& visit) const {
@@ -121,7 +123,7 @@ class Hub {
   void enforce_total_limit();
   void arm_sweep();
   void sweep();
-  std::vector<std::shared_ptr<Session>> snapshot_live() const;
+
   void notify_if_empty();
 
   boost::asio::io_context& io_;

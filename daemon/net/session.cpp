@@ -9,11 +9,13 @@
 #include <cstring>
 #include <vector>
 
+#include "core/accounts.hpp"
 #include "core/admission.hpp"
 #include "core/room.hpp"
 #include "net/server_frame.hpp"
 #include "runtime/log.hpp"
 #include "runtime/units.hpp"
+#include "tcpchat/format.hpp"
 #include "tcpchat/wire.hpp"
 
 namespace tcpchat {
@@ -58,6 +60,7 @@ Session::Session(const SessionContext& context, tcp::socket socket, std::string 
 }
 
 Session::~Session() {
+  leave_access();
   leave_room();
   release_queue();
   context_.hub.held().remove_input(input_bytes_);
@@ -65,24 +68,186 @@ Session::~Session() {
 }
 
 void Session::start() {
-  if (!tls_) return admit();
+  if (!tls_) return after_handshake();
   state_ = State::handshaking;
   context_.hub.handshake_began();
   continue_handshake();
 }
 
+void Session::after_handshake() {
+  state_ = State::open;
+  const Config& config = context_.hub.config();
+  if (tls_ && config.names_from_certificate && config.tls_verify_clients == TlsVerify::require) {
+    std::string name = tls_->peer_name();
+    if (const auto problem = account_name_problem(name)) {
+      context_.access.count(AuthFailure::bad_token);
+      return reject(CloseReason::authentication, server_subject::auth_failed,
+                    "your certificate names no account tcpchat can use: " + *problem);
+    }
+    account_ = std::move(name);
+    counted_account_ = true;
+    ++context_.access.authenticated;
+    log::debug("client " + peer_ + " is " + displayable(account_) + " by its certificate");
+    return admit();
+  }
+  if (context_.access.accounts) return begin_authentication();
+  admit();
+}
+
 void Session::admit() {
+  if (join_room()) wait_readable();
+}
+
+bool Session::join_room() {
   const std::size_t limit = context_.hub.config().max_clients;
   if (context_.room.size() >= limit) {
     log::warning(log::Repeat::refused_client, "client limit reached (" + std::to_string(limit) +
                                                   " clients, --max-clients): refusing " + peer_);
-    return reject(
+    reject(
         CloseReason::server_full, server_subject::server_full,
         "the server already has " + std::to_string(limit) + " clients connected; try again later");
+    return false;
   }
   log::debug("client " + peer_ + " connected");
   context_.room.join(*this);
+  return true;
+}
+
+// ---- authentication ----
+
+void Session::begin_authentication() {
+  const std::size_t limit = context_.hub.config().max_unauthenticated;
+  if (context_.access.unauthenticated >= limit) {
+    log::warning(log::Repeat::refused_client,
+                 std::to_string(limit) +
+                     " connections are waiting to authenticate (--max-unauthenticated): "
+                     "refusing " +
+                     peer_);
+    return reject(CloseReason::server_full, server_subject::server_full,
+                  "too many connections are waiting to authenticate; try again later");
+  }
+  state_ = State::authenticating;
+  awaiting_auth_ = true;
+  ++context_.access.unauthenticated;
+  auth_deadline_ = Clock::now() + context_.hub.config().auth_timeout;
   wait_readable();
+}
+
+bool Session::authenticate(const Message& m) {
+  Access& access = context_.access;
+  const auto refuse = [&](AuthFailure why, std::string_view subject, const std::string& text) {
+    access.count(why);
+    log::info("client " + peer_ + " not admitted (" +
+              std::string(auth_failure_names[static_cast<std::size_t>(why)]) + "): " + text);
+    reject(CloseReason::authentication, subject, text);
+    return false;
+  };
+  if (m.subject != server_subject::auth) {
+    return refuse(AuthFailure::no_auth, server_subject::auth_required,
+                  "authenticate first: a frame with subject @AUTH, your account as client_name "
+                  "and your token as message");
+  }
+  const std::string key = throttle_key();
+  const SteadyTime now = Clock::now();
+  if (access.throttle.throttled(key, now)) {
+    return refuse(AuthFailure::throttled, server_subject::auth_throttled,
+                  "too many failed attempts from your address; try again in a minute");
+  }
+  if (!tls_ && !context_.hub.config().allow_plaintext_auth && !peer_is_loopback()) {
+    access.throttle.failed(key, now);
+    return refuse(AuthFailure::bad_token, server_subject::auth_failed,
+                  "tokens are not taken in clear from beyond this host: connect with TLS");
+  }
+  if (!access.accounts->verify(m.client_name, m.message)) {
+    access.throttle.failed(key, now);
+    return refuse(AuthFailure::bad_token, server_subject::auth_failed,
+                  "unknown account, or the wrong token");
+  }
+  end_authentication();
+  state_ = State::open;
+  account_ = m.client_name;
+  counted_account_ = true;
+  ++access.authenticated;
+  log::info("client " + peer_ + " authenticated as " + displayable(account_));
+  // Before joining, so that it comes ahead of the history replay.
+  deliver(server_frame(server_subject::welcome, "authenticated as " + account_));
+  return join_room();
+}
+
+void Session::end_authentication() {
+  if (std::exchange(awaiting_auth_, false)) --context_.access.unauthenticated;
+}
+
+void Session::leave_access() {
+  end_authentication();
+  release_name();
+  if (std::exchange(counted_account_, false)) --context_.access.authenticated;
+}
+
+void Session::revoke() {
+  if (account_.empty() || state_ != State::open) return;
+  context_.access.count(AuthFailure::revoked);
+  log::info("client " + peer_ + ": the account " + displayable(account_) +
+            " was removed or given another token; closing");
+  reject(CloseReason::auth_revoked, server_subject::auth_revoked,
+         "your account was removed, or its token changed");
+}
+
+bool Session::may_use_name(const Message& m) {
+  Access& access = context_.access;
+  if (!account_.empty()) {
+    if (m.client_name == account_) return true;
+    access.count(AuthFailure::name_mismatch);
+    deliver(server_frame(server_subject::name_mismatch,
+                         "you are authenticated as " + account_ +
+                             ": a message must carry that name; this one was not sent"));
+    return false;
+  }
+  if (!context_.hub.config().unique_names) return true;
+  const auto [it, inserted] = access.names.try_emplace(m.client_name, id_);
+  if (!inserted && it->second != id_) {
+    access.count(AuthFailure::name_in_use);
+    deliver(server_frame(
+        server_subject::name_in_use,
+        "another connection is using the name " + m.client_name + "; this message was not sent"));
+    return false;
+  }
+  if (inserted) {
+    release_name();
+    claimed_name_ = std::make_unique<std::string>(m.client_name);
+  }
+  return true;
+}
+
+void Session::release_name() {
+  if (!claimed_name_) return;
+  const auto it = context_.access.names.find(*claimed_name_);
+  if (it != context_.access.names.end() && it->second == id_) context_.access.names.erase(it);
+  claimed_name_.reset();
+}
+
+// Failures count by address, an IPv6 one by its /64: one host holds a whole /64.
+std::string Session::throttle_key() const {
+  boost::system::error_code ec;
+  auto address = socket_.remote_endpoint(ec).address();
+  if (ec) return peer_;
+  if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+    address = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
+  }
+  if (address.is_v4()) return address.to_string();
+  auto bytes = address.to_v6().to_bytes();
+  std::fill(bytes.begin() + 8, bytes.end(), 0);
+  return asio::ip::address_v6(bytes).to_string() + "/64";
+}
+
+bool Session::peer_is_loopback() const {
+  boost::system::error_code ec;
+  auto address = socket_.remote_endpoint(ec).address();
+  if (ec) return false;
+  if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+    address = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
+  }
+  return address.is_loopback();
 }
 
 // ---- TLS ----
@@ -93,8 +258,7 @@ void Session::continue_handshake() {
   switch (r.status) {
     case TlsChannel::Status::done:
       end_handshake();
-      state_ = State::open;
-      return admit();
+      return after_handshake();
     case TlsChannel::Status::want_read:
       return wait_readable();
     case TlsChannel::Status::want_write:
@@ -189,7 +353,7 @@ void Session::on_readable(const boost::system::error_code& ec) {
     if (queue_.empty()) discard_input();
     return;
   }
-  if (state_ != State::open || throttled_) return;
+  if (!reading() || throttled_) return;
   if (paused_) return context_.hub.park(*this);
   if (!context_.hub.may_read(decoder_.in_frame(), decoder_.missing_bytes())) {
     input_blocked_ = true;  // the frame's clock keeps running meanwhile
@@ -274,7 +438,12 @@ void Session::process_input() {
     }
     std::string refusal;
     if (auto* m = std::get_if<Message>(&*result)) {
+      if (state_ == State::authenticating) {
+        if (!authenticate(*m)) return;
+        continue;
+      }
       auto why = refusal_for(*m, decoder_.limits().max_body_bytes);
+      if (!why && !may_use_name(*m)) continue;
       if (!why) {
         if (limited) throttle_->tokens.spend();
         batch.push_back(std::move(*m));
@@ -291,7 +460,7 @@ void Session::process_input() {
   }
   submit(batch);
   count_input();
-  if (state_ != State::open) return;
+  if (!reading()) return;
   // --frame-timeout runs from the first byte of the frame still unfinished, however many
   // frames were completed since the last read that ended between two.
   if (!decoder_.in_frame()) {
@@ -510,6 +679,7 @@ void Session::stop_timer() {
 void Session::reject(CloseReason why, std::string_view subject, std::string_view text) {
   if (state_ == State::closed || state_ == State::rejecting) return;
   end_for(why);
+  end_authentication();
   leave_room();
   state_ = State::rejecting;
   stop_timer();
@@ -532,7 +702,7 @@ void Session::discard_input() {
 }
 
 void Session::finish() {
-  if (state_ == State::handshaking) return close();
+  if (state_ == State::handshaking || state_ == State::authenticating) return close();
   if (state_ != State::open) return;
   leave_room();
   state_ = State::finishing;
@@ -549,6 +719,7 @@ void Session::finish() {
 void Session::close() {
   if (state_ == State::closed) return;
   end_handshake();
+  leave_access();
   state_ = State::closed;
   leave_room();
   release_queue();
@@ -586,7 +757,14 @@ void Session::check_deadlines(SteadyTime now) {
     }
     return;
   }
-  if (state_ != State::open) return;
+  if (state_ == State::authenticating && now >= auth_deadline_) {
+    context_.access.count(AuthFailure::timeout);
+    const std::string why =
+        "no @AUTH frame within " + format_duration(config.auth_timeout) + " (--auth-timeout)";
+    log::info("client " + peer_ + " not admitted (timeout): " + why);
+    return reject(CloseReason::authentication, server_subject::auth_required, why);
+  }
+  if (!reading()) return;
   if (frame_started_ != SteadyTime{} && now - frame_started_ > config.frame_timeout) {
     const std::string reason = "the frame was not completed within " +
                                format_duration(config.frame_timeout) + " of its first byte";
@@ -608,6 +786,7 @@ ClientRecord Session::record(SteadyTime now) const {
   r.id = id_;
   r.peer = peer_;
   r.name = name_;
+  r.account = account_;
   r.connected_at = connected_at_;
   r.idle = std::chrono::duration_cast<std::chrono::milliseconds>(now - last_read_);
   r.queued_bytes = queue_.bytes();

@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/access.hpp"
 #include "core/client_record.hpp"
 #include "core/close_reason.hpp"
 #include "core/counters.hpp"
@@ -30,6 +31,7 @@ struct SessionContext {
   Hub& hub;
   Room& room;
   Sequencer& sequencer;
+  Access& access;
 };
 
 // One client connection: reads frames through a FrameDecoder and submits the messages to the
@@ -51,9 +53,13 @@ class Session final : public Member,
           std::unique_ptr<TlsChannel> tls);
   ~Session();
 
-  // Runs the TLS handshake if there is one, then joins the room (or refuses the client when
-  // the room is full) and starts reading.
+  // Runs the TLS handshake if there is one, then the authentication if accounts are set, then
+  // joins the room (or refuses the client when the room is full) and starts reading.
   void start();
+  // Ends the session with AuthRevoked: its account is gone, or has another token.
+  void revoke();
+  // The account the session authenticated as, or empty.
+  const std::string& account() const { return account_; }
 
   // Member: queues a frame and asks the Hub for a flush; never writes from here.
   void deliver(const Frame& frame) override;
@@ -89,7 +95,8 @@ class Session final : public Member,
     return doomed_ = true;
   }
   bool doomed() const { return doomed_; }
-  bool handshaking() const { return state_ == State::handshaking; }
+  // Not in the room yet, with nothing queued: handshaking or authenticating.
+  bool joining() const { return state_ == State::handshaking || state_ == State::authenticating; }
   // Forgets everything queued, giving back what the Hub counts of it.
   void release_queue();
   std::size_t queued_bytes() const { return queue_.bytes(); }
@@ -105,9 +112,30 @@ class Session final : public Member,
   ClientRecord record(SteadyTime now) const;
 
  private:
-  enum class State : unsigned char { handshaking, open, finishing, rejecting, closed };
+  enum class State : unsigned char {
+    handshaking,
+    authenticating,
+    open,
+    finishing,
+    rejecting,
+    closed
+  };
 
+  void after_handshake();
+  void begin_authentication();
+  // The first frame of a session that must authenticate; false once it was refused.
+  bool authenticate(const Message& m);
+  void end_authentication();
+  void leave_access();
+  // Whether `m` may go out under its name (the account's, or one no one else holds with
+  // --unique-names); if not, tells the client why.
+  bool may_use_name(const Message& m);
+  void release_name();
+  std::string throttle_key() const;
+  bool peer_is_loopback() const;
+  bool reading() const { return state_ == State::open || state_ == State::authenticating; }
   void admit();
+  bool join_room();
   void continue_handshake();
   void end_handshake();
   void count_tls_bytes();
@@ -139,6 +167,10 @@ class Session final : public Member,
   std::uint64_t id_;
   WallTime connected_at_;
   ShortName name_;
+  std::string account_;  // empty until authenticated
+  // With --unique-names, the name this session holds in Access::names.
+  std::unique_ptr<std::string> claimed_name_;
+  SteadyTime auth_deadline_{};
   Traffic traffic_;
   FrameDecoder decoder_;
   SendQueue queue_;
@@ -160,6 +192,8 @@ class Session final : public Member,
   std::uint32_t discarded_ = 0;   // at most discard_limit_bytes and one read
   State state_ = State::open;
   bool read_wants_write_ = false;  // a TLS read must write (a key update) before it goes on
+  bool awaiting_auth_ = false;     // counted in Access::unauthenticated
+  bool counted_account_ = false;   // counted in Access::authenticated
   bool waiting_read_ = false;
   bool waiting_write_ = false;
   bool throttled_ = false;

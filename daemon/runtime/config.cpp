@@ -112,7 +112,10 @@ Invocation parse_invocation(const std::vector<std::string>& args) {
       "config", po::value<std::string>()->value_name("PATH"),
       "read settings from this INI file; the command line wins over it")(
       "check-config", "validate the configuration, print the effective settings and exit")(
-      "quiet,q", po::bool_switch(), "do not log every message (same as log-messages = false)");
+      "new-token", po::value<std::string>()->value_name("NAME"),
+      "print a fresh token for the account NAME and the auth-file line that admits it, and "
+      "exit; nothing is stored")("quiet,q", po::bool_switch(),
+                                 "do not log every message (same as log-messages = false)");
   const po::options_description settings = settings_description();
   po::options_description all;
   all.add(general).add(settings);
@@ -134,6 +137,13 @@ Invocation parse_invocation(const std::vector<std::string>& args) {
     return inv;
   }
   if (cli.count("check-config")) inv.action = Action::check_config;
+  if (cli.count("new-token")) {
+    inv.action = Action::new_token;
+    inv.token_name = cli["new-token"].as<std::string>();
+  }
+  for (const auto& spec : option_table()) {
+    if (cli.count(std::string(spec.name))) inv.from_command_line.emplace(spec.name);
+  }
   if (cli.count("config")) apply_file(cli["config"].as<std::string>(), settings, inv.config);
   apply(cli, inv.config, false, exit_code::usage);
   return inv;

@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -51,6 +52,15 @@ struct Config {
   FsyncPolicy history_fsync = FsyncPolicy::interval;
   std::size_t history_file_max_bytes = 64u << 20;
 
+  // Access control.
+  bool allow_anonymous = false;  // serve beyond loopback without authentication
+  std::string auth_file;         // NAME:sha256:HEX lines; empty: no accounts
+  Duration auth_timeout = std::chrono::seconds(60);
+  std::size_t max_unauthenticated = 1'000;
+  bool allow_plaintext_auth = false;  // take @AUTH in clear from beyond loopback
+  bool names_from_certificate = false;
+  bool unique_names = false;
+
   std::string monitor;  // ADDR:PORT of the HTTP monitoring endpoint; empty: none
   bool monitor_clients = true;
 
@@ -62,6 +72,11 @@ struct Config {
   // The effective burst: `burst`, or a second's worth of messages when unset.
   double effective_burst() const;
   bool tls() const { return tls_port.has_value(); }
+  // Whether clients prove who they are: accounts, or client certificates that name them.
+  bool authenticates() const {
+    return !auth_file.empty() ||
+           (names_from_certificate && tls_verify_clients == TlsVerify::require);
+  }
   // Where the TLS listeners are: --tls-bind, or the --bind addresses.
   const std::vector<std::string>& tls_addresses() const {
     return tls_bind.empty() ? bind : tls_bind;
@@ -79,12 +94,15 @@ class ConfigError : public std::runtime_error {
   int exit_status_;
 };
 
-enum class Action { run, help, version, check_config };
+enum class Action { run, help, version, check_config, new_token };
 
 struct Invocation {
   Action action = Action::run;
   Config config;
-  std::string help_text;  // filled for Action::help
+  std::string help_text;   // filled for Action::help
+  std::string token_name;  // the account of Action::new_token
+  // The settings given on the command line, by name: a refusal names where a value came from.
+  std::set<std::string> from_command_line;
 };
 
 // Parses the command line and the INI file it names with `--config` (the command line wins).

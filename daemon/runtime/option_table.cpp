@@ -331,6 +331,38 @@ std::vector<OptionSpec> make_table() {
       single({"history-file-max-bytes", "BYTES", "rotate the history file to PATH.1 past this size",
               R::live, "0", "never rotate"},
              &Config::history_file_max_bytes, Bytes{}));
+  t.push_back(single({"allow-anonymous", "true|false",
+                      "listen beyond loopback without authentication (auth-file or "
+                      "names-from-certificate), letting anyone join and post under any name",
+                      R::restart},
+                     &Config::allow_anonymous, Switch{}));
+  t.push_back(single({"auth-file", "PATH",
+                      "accounts, one NAME:sha256:HEX line each (tcpchatd --new-token NAME makes "
+                      "one); a client's first frame must then be @AUTH; read again on every SIGHUP",
+                      R::reread, "", "none"},
+                     &Config::auth_file, Text{}));
+  t.push_back(single({"auth-timeout", "DURATION",
+                      "a client must authenticate this long after connecting", R::live},
+                     &Config::auth_timeout,
+                     Time{.min = least_deadline, .why_min = why_least_deadline}));
+  t.push_back(single({"max-unauthenticated", "N",
+                      "connections at once that have not authenticated yet; past it new ones are "
+                      "refused",
+                      R::live},
+                     &Config::max_unauthenticated, Count<std::size_t>{1, most_clients}));
+  t.push_back(single({"allow-plaintext-auth", "true|false",
+                      "take @AUTH over plaintext from beyond loopback, where the token travels in "
+                      "clear",
+                      R::live},
+                     &Config::allow_plaintext_auth, Switch{}));
+  t.push_back(single({"names-from-certificate", "true|false",
+                      "with tls-verify-clients = require, the client certificate's first DNS name "
+                      "(else its CN) is the account, without @AUTH",
+                      R::live},
+                     &Config::names_from_certificate, Switch{}));
+  t.push_back(single({"unique-names", "true|false",
+                      "without accounts, refuse a name another connection is using", R::live},
+                     &Config::unique_names, Switch{}));
   t.push_back(single({"monitor", "ADDRESS:PORT",
                       "serve HTTP monitoring (/metrics, /clients, /healthz, /readyz) there, "
                       "without authentication: keep it on loopback",

@@ -1,6 +1,7 @@
 #include "tls/tls_channel.hpp"
 
 #include <openssl/err.h>
+#include <openssl/x509v3.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -196,6 +197,34 @@ void TlsChannel::send_close_notify() {
   SSL_shutdown(ssl_);
   ERR_clear_error();
   send_unsent();
+}
+
+std::string TlsChannel::peer_name() const {
+  X509* cert = SSL_get0_peer_certificate(ssl_);
+  if (!cert || SSL_get_verify_result(ssl_) != X509_V_OK) return {};
+  const auto text = [](ASN1_STRING* s) {
+    unsigned char* utf8 = nullptr;
+    const int n = ASN1_STRING_to_UTF8(&utf8, s);
+    std::string out = n > 0
+                          ? std::string(reinterpret_cast<char*>(utf8), static_cast<std::size_t>(n))
+                          : std::string();
+    OPENSSL_free(utf8);
+    return out;
+  };
+  std::string name;
+  if (auto* sans = static_cast<GENERAL_NAMES*>(
+          X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr))) {
+    for (int i = 0; i < sk_GENERAL_NAME_num(sans) && name.empty(); ++i) {
+      const GENERAL_NAME* san = sk_GENERAL_NAME_value(sans, i);
+      if (san->type == GEN_DNS) name = text(san->d.dNSName);
+    }
+    GENERAL_NAMES_free(sans);
+  }
+  if (!name.empty()) return name;
+  X509_NAME* subject = X509_get_subject_name(cert);
+  const int at = X509_NAME_get_index_by_NID(subject, NID_commonName, -1);
+  if (at < 0) return {};
+  return text(X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, at)));
 }
 
 std::uint64_t TlsChannel::take_raw_bytes_in() {

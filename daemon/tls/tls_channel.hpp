@@ -64,6 +64,9 @@ class TlsChannel {
   // Bytes on the wire, encrypted, since the last call.
   std::uint64_t take_raw_bytes_in();
   std::uint64_t take_raw_bytes_out() { return std::exchange(raw_out_, 0); }
+  // The name the client's verified certificate gives: its first DNS name, else its CN; empty
+  // without one.
+  std::string peer_name() const;
 
   // The most plaintext one record carries.
   static constexpr std::size_t record_bytes = 16 * 1024;

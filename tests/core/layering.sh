@@ -16,7 +16,7 @@ check() {  # check DIR PATTERN WHY: no include line in DIR matches PATTERN
 }
 check core 'net/|storage/|runtime/|server\.hpp' 'the folders above it'
 check core 'boost/asio|sys/socket\.h|netinet/|arpa/|sys/epoll\.h|sys/timerfd\.h' 'sockets, Asio or timers'
-for dir in net storage runtime monitor tls; do check "$dir" 'server\.hpp' 'the wiring (server.hpp)'; done
+for dir in net storage runtime monitor tls auth; do check "$dir" 'server\.hpp' 'the wiring (server.hpp)'; done
 # The monitoring endpoint reads the daemon through MonitorSource, not its sockets or storage.
 check monitor 'net/|storage/' 'the sockets or the storage (read them through MonitorSource)'
 check net 'monitor/' 'the monitoring endpoint, a shell above it'
@@ -24,6 +24,7 @@ check core 'monitor/' 'the folders above it'
 check runtime 'core/|net/|storage/|tls/' 'the subsystems that use it'
 # TLS is a shell the sessions use: it knows OpenSSL and the settings, nothing of who uses it.
 check tls 'core/|net/|storage/|monitor/' 'the folders that use it'
+check auth 'net/|storage/|monitor/|tls/' 'the sockets or the other shells'
 # The core never reads a clock: time is passed in.
 if grep -rnE '(steady_clock|system_clock|high_resolution_clock)::now|clock_gettime|gettimeofday' \
      "$daemon/core"; then

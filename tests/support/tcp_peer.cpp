@@ -53,6 +53,16 @@ Peer::Peer(std::uint16_t port, const std::string& host, SocketTuning tuning) {
     setsockopt(fd_, IPPROTO_TCP, TCP_MAXSEG, &tuning.max_segment_bytes,
                sizeof tuning.max_segment_bytes);
   }
+  if (!tuning.source_address.empty()) {
+    sockaddr_in source{};
+    source.sin_family = AF_INET;
+    inet_pton(AF_INET, tuning.source_address.c_str(), &source.sin_addr);
+    if (::bind(fd_, reinterpret_cast<sockaddr*>(&source), sizeof source) != 0) {
+      ::close(fd_);
+      fd_ = -1;
+      throw std::runtime_error("cannot bind to " + tuning.source_address);
+    }
+  }
   if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), len) != 0) {
     const std::string why = std::strerror(errno);
     ::close(fd_);
@@ -289,7 +299,8 @@ std::string Peer::local_name() const {
 }
 
 Peer stalled_peer(std::uint16_t port) {
-  return Peer(port, "127.0.0.1", {.receive_buffer_bytes = 4096, .max_segment_bytes = 536});
+  return Peer(port, "127.0.0.1",
+              {.receive_buffer_bytes = 4096, .max_segment_bytes = 536, .source_address = {}});
 }
 
 std::vector<std::size_t> ready_peers(std::span<Peer> peers, std::chrono::milliseconds timeout) {

@@ -30,6 +30,7 @@ struct TlsClientOptions {
 struct SocketTuning {
   int receive_buffer_bytes = 0;  // SO_RCVBUF, 0: the kernel's default
   int max_segment_bytes = 0;     // TCP_MAXSEG, the MSS this end announces; 0: the default
+  std::string source_address;    // an IPv4 address to connect from (127.0.0.2); empty: any
 };
 
 class Peer {

@@ -17,12 +17,30 @@ inline constexpr std::string_view invalid_request = "InvalidRequestError";
 inline constexpr std::string_view server_full = "ServerFull";
 // One message was not recorded and so not delivered; the connection stays open.
 inline constexpr std::string_view storage_error = "StorageError";
+// The subject of the frame that authenticates: client_name the account, message the token.
+inline constexpr std::string_view auth = "@AUTH";
+// The @AUTH frame was accepted: the connection is in the room from here on.
+inline constexpr std::string_view welcome = "Welcome";
+// The daemon needs an @AUTH frame first, or it did not come in time; it closes the connection.
+inline constexpr std::string_view auth_required = "AuthRequired";
+// The account or token is wrong (or sent in clear from afar); it closes the connection.
+inline constexpr std::string_view auth_failed = "AuthFailed";
+// Too many failures from this address lately; it closes the connection.
+inline constexpr std::string_view auth_throttled = "AuthThrottled";
+// The account was removed or its token changed; it closes the connection.
+inline constexpr std::string_view auth_revoked = "AuthRevoked";
+// A message named someone other than the account was not broadcast; the connection stays.
+inline constexpr std::string_view name_mismatch = "NameMismatch";
+// A message under a name another connection is using was not broadcast; the connection stays.
+inline constexpr std::string_view name_in_use = "NameInUse";
 }  // namespace server_subject
 
 // True for the subjects after which the daemon closes the connection. A client treats the
 // others as notices: it reports them and carries on.
 constexpr bool ends_connection(std::string_view subject) {
-  return subject == server_subject::invalid_request || subject == server_subject::server_full;
+  return subject == server_subject::invalid_request || subject == server_subject::server_full ||
+         subject == server_subject::auth_required || subject == server_subject::auth_failed ||
+         subject == server_subject::auth_throttled || subject == server_subject::auth_revoked;
 }
 
 }  // namespace tcpchat
