@@ -7,6 +7,8 @@
 #include <chrono>
 #include <variant>
 
+#include "tcpchat/encode.hpp"
+#include "tcpchat/format.hpp"
 #include "tcpchat/wire.hpp"
 #include "tls_client.hpp"
 
@@ -33,10 +35,12 @@ std::string notice_text(const Message& m) {
 }
 
 Connection::Connection(asio::any_io_executor executor, std::string host, std::uint16_t port,
-                       Limits limits, TlsOptions tls, Handlers handlers)
+                       Limits limits, TlsOptions tls, std::optional<Credentials> credentials,
+                       Handlers handlers)
     : resolver_(executor),
       socket_(executor),
       tls_options_(std::move(tls)),
+      credentials_(std::move(credentials)),
       connect_timer_(executor),
       host_(std::move(host)),
       port_(port),
@@ -146,6 +150,12 @@ void Connection::on_handshake(const error_code& ec) {
 
 void Connection::connected() {
   state_ = State::connected;
+  if (credentials_) {
+    // Ahead of anything queued meanwhile: the server takes nothing else before it.
+    queued_.insert(queued_.begin(),
+                   encode({credentials_->account, std::string(server_subject::auth),
+                           credentials_->token, format_date(std::chrono::system_clock::now())}));
+  }
   do_read();
   do_write();
   handlers_.on_connected();
@@ -188,9 +198,14 @@ void Connection::on_read(const error_code& ec, std::size_t n) {
       return fail(ExitStatus::server_error, "the server sent a malformed frame: " + error->reason);
     }
     const auto& m = std::get<Message>(*result);
+    if (m.client_name == server_name && refuses_authentication(m.subject)) {
+      return fail(ExitStatus::not_admitted, notice_text(m));
+    }
     if (m.client_name == server_name && ends_connection(m.subject)) {
       return fail(ExitStatus::server_error, notice_text(m));
     }
+    // A quiet notice: the room follows, which is what the modes wait for.
+    if (m.client_name == server_name && m.subject == server_subject::welcome) continue;
     if (m.client_name == server_name) {
       handlers_.on_notice(m);
     } else {

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,8 +41,14 @@ class Connection {
     std::function<void(Outcome)> on_failed;
   };
 
+  // With `credentials`, every connection's first frame is their @AUTH frame.
+  struct Credentials {
+    std::string account;
+    std::string token;
+  };
   Connection(boost::asio::any_io_executor executor, std::string host, std::uint16_t port,
-             Limits limits, TlsOptions tls, Handlers handlers);
+             Limits limits, TlsOptions tls, std::optional<Credentials> credentials,
+             Handlers handlers);
 
   // Starts connecting; also after a failure, to reconnect.
   void connect();
@@ -70,6 +77,7 @@ class Connection {
   boost::asio::ip::tcp::resolver resolver_;
   boost::asio::ip::tcp::socket socket_;
   TlsOptions tls_options_;
+  std::optional<Credentials> credentials_;
   std::unique_ptr<boost::asio::ssl::context> tls_context_;  // made at the first connect()
   // Over socket_ for one connection: made anew for each, since a session's state is its own.
   // Every operation on it holds a reference: one still completing after close() must not find it
@@ -92,5 +100,11 @@ class Connection {
   std::vector<boost::asio::const_buffer>
       write_buffers_;  // views of writing_ for the gathered write
 };
+
+// The credentials --token-file gives, the account being --name; none without it.
+inline std::optional<Connection::Credentials> credentials(const Options& o) {
+  if (!o.token) return std::nullopt;
+  return Connection::Credentials{o.name, *o.token};
+}
 
 }  // namespace tcpchat::client

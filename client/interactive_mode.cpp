@@ -26,6 +26,7 @@ InteractiveMode::InteractiveMode(boost::asio::io_context& io, Options options, O
       output_(output),
       connection_(io.get_executor(), options_.host, options_.port,
                   Limits{.max_body_bytes = options_.max_message_bytes}, options_.tls,
+                  credentials(options_),
                   {.on_connected = [this] { on_connected(); },
                    .on_message = [this](const Message& m) { on_message(m); },
                    .on_notice = [this](const Message& m) { on_notice(m); },
@@ -90,7 +91,7 @@ void InteractiveMode::on_message(const Message& m) {
 
 void InteractiveMode::on_notice(const Message& m) {
   terminal_.print_above(notice_text(m) + "\n");
-  if (m.subject == server_subject::storage_error) echoes_.refuse_oldest();
+  if (refuses_one_message(m.subject)) echoes_.refuse_oldest();
   check_done();
 }
 
@@ -113,6 +114,10 @@ void InteractiveMode::run_command(std::string_view line) {
   if (command == "/help") return note(commands_help);
   if (command == "/name") {
     if (argument.empty()) return note("usage: /name NEW\n");
+    if (options_.token) {
+      return note("you are signed in as " + options_.name +
+                  ": the server takes no other name from this connection\n");
+    }
     options_.name = std::move(argument);
     terminal_.set_prompt(prompt());
     return note("you are now " + options_.name + "\n");

@@ -1,11 +1,14 @@
 #include "options.hpp"
 
 #include <pwd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <boost/program_options.hpp>
 #include <cctype>
+#include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -48,7 +51,10 @@ po::options_description settings_description() {
       ("tls-server-name", text("NAME"),
        "the name the server's certificate must carry, also sent as SNI (default: --host)")        //
       ("tls-cert-file", text("PATH"), "a client certificate (PEM) to show, with --tls-key-file")  //
-      ("tls-key-file", text("PATH"), "the client certificate's private key (PEM)");
+      ("tls-key-file", text("PATH"), "the client certificate's private key (PEM)")                //
+      ("token-file", text("PATH"),
+       "authenticate with the token in PATH (one line, readable by you alone), --name being the "
+       "account; never given on the command line, where ps would show it");
   return d;
 }
 
@@ -183,6 +189,29 @@ void apply_tls(const Get& get, TlsOptions& tls) {
   }
 }
 
+// The token of a --token-file: its one line, from a file that only its owner may read.
+std::string read_token(const Setting& s) {
+  const std::string path = parse_text(s, false);
+  std::ifstream file(path);
+  struct stat st {};
+  if (!file || ::stat(path.c_str(), &st) != 0) {
+    throw UsageError("cannot read the token file " + path + " (" + s.source +
+                     "): " + std::strerror(errno));
+  }
+  if (st.st_mode & (S_IRGRP | S_IROTH)) {
+    throw UsageError("the token file " + path + " can be read by others: chmod 600 " + path);
+  }
+  std::string token;
+  std::getline(file, token);
+  std::string rest;
+  if (std::getline(file, rest) && !rest.empty()) {
+    throw UsageError("the token file " + path + " must hold the token alone, on one line");
+  }
+  if (!token.empty() && token.back() == '\r') token.pop_back();
+  if (token.empty()) throw UsageError("the token file " + path + " is empty");
+  return token;
+}
+
 void apply_settings(const std::map<std::string, Setting>& merged, Options& o) {
   auto get = [&](const char* key) -> const Setting* {
     const auto it = merged.find(key);
@@ -209,6 +238,7 @@ void apply_settings(const std::map<std::string, Setting>& merged, Options& o) {
     o.max_message_bytes = static_cast<std::size_t>(parse_whole(*s, 64, std::size_t{1} << 30));
   }
   apply_tls(get, o.tls);
+  if (const auto* s = get("token-file")) o.token = read_token(*s);
 }
 
 void apply_scripting(const po::variables_map& vm, Options& o) {
@@ -307,14 +337,15 @@ every sent message back and exits 0. A line that cannot be sent (invalid UTF-8 o
 Precedence: the command line, then TCPCHAT_HOST, TCPCHAT_PORT, TCPCHAT_NAME, TCPCHAT_SUBJECT,
 TCPCHAT_FORMAT, TCPCHAT_COLOR, TCPCHAT_TIMEOUT, TCPCHAT_MAX_MESSAGE_BYTES, TCPCHAT_TLS,
 TCPCHAT_TLS_CA_FILE, TCPCHAT_TLS_SERVER_NAME, TCPCHAT_TLS_CERT_FILE, TCPCHAT_TLS_KEY_FILE,
+TCPCHAT_TOKEN_FILE,
 then the INI file $XDG_CONFIG_HOME/tcpchat/config (default ~/.config/tcpchat/config) with the
 same long option names as keys ("port = 9999", "tls = true").
 
 Exit status (each with one sentence on stderr):
   0   success (also on SIGTERM, and when stdout is a closed pipe)
   64  usage: a bad option, value or config file
-  65  an input line could not be sent, or the server refused a message (StorageError);
-      the others were
+  65  an input line could not be sent, or the server refused a message (StorageError,
+      NameMismatch, NameInUse); the others were
   68  the host name was not found
   69  cannot connect (is tcpchatd running?)
   70  internal error
@@ -324,6 +355,8 @@ Exit status (each with one sentence on stderr):
   76  the server sent an @SERVER error that ends the connection (InvalidRequestError,
       ServerFull) or a malformed frame, or TLS failed (the certificate could not be verified,
       the server answered without TLS); --reconnect does not retry these
+  77  the server refused the account or token (AuthRequired, AuthFailed, AuthThrottled,
+      AuthRevoked); --reconnect does not retry these
   130 interrupted by SIGINT
 
 See docs/client.md for the details.

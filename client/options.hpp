@@ -43,6 +43,7 @@ struct Options {
   std::optional<std::chrono::milliseconds> timeout;
   std::size_t max_message_bytes = 1'048'576;
   TlsOptions tls;
+  std::optional<std::string> token;  // from --token-file: sent in @AUTH with `name` as the account
 
   InputMode input_mode() const { return input.value_or(InputMode::lines); }
 };

@@ -18,6 +18,7 @@ enum class ExitStatus : int {
   connection_lost = 74,  // EX_IOERR: the connection (or stdin/stdout) failed
   timed_out = 75,        // EX_TEMPFAIL: --timeout expired first
   server_error = 76,     // EX_PROTOCOL: an @SERVER error or a malformed frame
+  not_admitted = 77,     // EX_NOPERM: the server refused the account or token
   interrupted = 130,     // SIGINT, as shells report it
 };
 

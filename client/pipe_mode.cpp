@@ -26,6 +26,7 @@ PipeMode::PipeMode(boost::asio::io_context& io, const Options& options, Output o
       output_(output),
       connection_(io.get_executor(), options.host, options.port,
                   Limits{.max_body_bytes = options.max_message_bytes}, options.tls,
+                  credentials(options),
                   {.on_connected = [this] { on_connected(); },
                    .on_message = [this](const Message& m) { on_message(m); },
                    .on_notice = [this](const Message& m) { on_notice(m); },
@@ -90,11 +91,15 @@ void PipeMode::on_message(const Message& m) {
 
 void PipeMode::on_notice(const Message& m) {
   say(notice_text(m));
-  if (m.subject != server_subject::storage_error || !sending() || echoes_.unconfirmed() == 0) {
+  if (!refuses_one_message(m.subject) || !sending() || echoes_.unconfirmed() == 0) {
     return;
   }
   echoes_.refuse_oldest();
   ++refused_;
+  // Why, once per kind: "StorageError", "StorageError, NameMismatch".
+  if (refusals_.find(m.subject) == std::string::npos) {
+    refusals_ += (refusals_.empty() ? "" : ", ") + m.subject;
+  }
   do_read_stdin();
   check_done();
 }
@@ -244,7 +249,10 @@ void PipeMode::check_done() {
     return finish({ExitStatus::bad_input,
                    std::to_string(refused_) + " of " +
                        count_of(echoes_.sent_count(), "sent message was", "sent messages were") +
-                       " not delivered: the server could not record them"});
+                       " not delivered: " +
+                       (refusals_ == server_subject::storage_error
+                            ? std::string("the server could not record them")
+                            : "the server refused them (" + refusals_ + ")")});
   }
   if (lines_not_sent_ > 0) {
     return finish({ExitStatus::bad_input,

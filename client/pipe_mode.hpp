@@ -64,7 +64,8 @@ class PipeMode {
   std::uint64_t lines_not_sent_ = 0;
   std::string input_problem_;  // --input whole / --send: why it was not sent
   std::uint64_t received_ = 0;
-  std::uint64_t refused_ = 0;   // sent, then refused by the server (StorageError)
+  std::uint64_t refused_ = 0;   // sent, then refused by the server (StorageError, NameMismatch)
+  std::string refusals_;        // the subjects of those refusals, each once
   bool was_connected_ = false;  // to say "reconnected" rather than "connected" after retries
   bool input_ended_ = false;
   bool stdout_closed_ = false;

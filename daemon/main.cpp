@@ -131,7 +131,7 @@ int run(int argc, char** argv) {
       if (!inv.config.auth_file.empty()) {
         try {
           const auto accounts = load_auth_file(inv.config.auth_file);
-          std::cerr << "tcpchatd: " << accounts->size() << " accounts in " << inv.config.auth_file
+          std::cerr << "tcpchatd: accounts in " << inv.config.auth_file << ": " << accounts->size()
                     << "\n";
         } catch (const AuthFileError& e) {
           std::cerr << "tcpchatd: " << e.what() << "\n";

@@ -105,8 +105,10 @@ void Server::open_listeners() {
     tls_context_ = TlsContext::load(config_);
   }
   // Protected mode covers what the service manager passes too: its .socket unit is config.
-  if (!config_.allow_anonymous && !config_.authenticates()) {
+  if (!config_.allow_anonymous) {
     for (const auto& p : passed) {
+      const bool tls = p.name == "tls";
+      if (tls ? config_.authenticates_tls() : config_.authenticates_plaintext()) continue;
       boost::system::error_code ec;
       const auto local = p.acceptor.local_endpoint(ec);
       if (ec || local.address().is_loopback()) continue;
@@ -215,7 +217,9 @@ std::string Server::status() const {
                      std::to_string(room_.messages()) + " messages, " +
                      std::to_string(hub_.dropped()) + " slow consumers dropped, " +
                      std::to_string(hub_.held().queued()) + " bytes queued";
-  if (access_.accounts) line += ", " + std::to_string(access_.authenticated) + " authenticated";
+  if (config_.authenticates_tls()) {
+    line += ", " + std::to_string(access_.authenticated) + " authenticated";
+  }
   if (tls_context_) {
     line +=
         ", TLS certificate expires in " +
@@ -367,6 +371,12 @@ void Server::reload() {
   }
   ++hub_.counters().reloads;
   ReloadPlan plan = plan_reload(config_, inv.config);
+  // A reload must not open a room that the start would have refused to open.
+  if (const auto refusal = protected_mode_refusal(plan.config, {})) {
+    log::error("SIGHUP: not reloading: " + refusal->sentence +
+               "; keeping the running configuration");
+    return;
+  }
   config_ = std::move(plan.config);
   log::set_level(config_.log_level);
   room_.set_limits(room_limits(config_));
@@ -389,23 +399,28 @@ void Server::reload() {
 }
 
 void Server::reload_accounts() {
-  if (config_.auth_file.empty()) return;
+  if (config_.auth_file.empty()) {
+    if (access_.accounts) log::info("SIGHUP: no auth-file any more: new clients are anonymous");
+    access_.accounts.reset();
+    return;
+  }
   std::shared_ptr<const Accounts> next;
   try {
     next = load_auth_file(config_.auth_file);
   } catch (const AuthFileError& e) {
-    log::error(std::string("SIGHUP: ") + e.what() + "; keeping the " +
-               std::to_string(access_.accounts ? access_.accounts->size() : 0) +
-               " accounts loaded before");
+    log::error(std::string("SIGHUP: ") + e.what() + "; keeping the accounts loaded before (" +
+               std::to_string(access_.accounts ? access_.accounts->size() : 0) + ")");
     return;
   }
+  // Accounts where there were none: the anonymous clients in the room could post under them.
+  const bool newly_required = !access_.accounts;
   const auto withdrawn =
       access_.accounts ? Accounts::withdrawn(*access_.accounts, *next) : std::set<std::string>{};
   access_.accounts = std::move(next);
-  log::info("SIGHUP: " + std::to_string(access_.accounts->size()) + " accounts loaded");
-  if (withdrawn.empty()) return;
+  log::info("SIGHUP: accounts loaded: " + std::to_string(access_.accounts->size()));
   for (const auto& s : hub_.snapshot_live()) {
-    if (withdrawn.count(s->account())) s->revoke();
+    const bool withdrawn_account = withdrawn.count(s->account()) > 0 && !s->by_certificate();
+    if (newly_required ? s->anonymous() : withdrawn_account) s->revoke();
   }
 }
 

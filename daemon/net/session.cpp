@@ -86,6 +86,7 @@ void Session::after_handshake() {
     }
     account_ = std::move(name);
     counted_account_ = true;
+    by_certificate_ = true;
     ++context_.access.authenticated;
     log::debug("client " + peer_ + " is " + displayable(account_) + " by its certificate");
     return admit();
@@ -137,8 +138,10 @@ bool Session::authenticate(const Message& m) {
   Access& access = context_.access;
   const auto refuse = [&](AuthFailure why, std::string_view subject, const std::string& text) {
     access.count(why);
-    log::info("client " + peer_ + " not admitted (" +
-              std::string(auth_failure_names[static_cast<std::size_t>(why)]) + "): " + text);
+    // Rate-limited: anyone can make these.
+    log::warning(log::Repeat::not_admitted,
+                 "client " + peer_ + " not admitted (" +
+                     std::string(auth_failure_names[static_cast<std::size_t>(why)]) + "): " + text);
     reject(CloseReason::authentication, subject, text);
     return false;
   };
@@ -163,6 +166,8 @@ bool Session::authenticate(const Message& m) {
     return refuse(AuthFailure::bad_token, server_subject::auth_failed,
                   "unknown account, or the wrong token");
   }
+  // A full room refuses before welcoming.
+  if (context_.room.size() >= context_.hub.config().max_clients) return join_room();
   end_authentication();
   state_ = State::open;
   account_ = m.client_name;
@@ -185,38 +190,39 @@ void Session::leave_access() {
 }
 
 void Session::revoke() {
-  if (account_.empty() || state_ != State::open) return;
+  if (state_ != State::open) return;
   context_.access.count(AuthFailure::revoked);
-  log::info("client " + peer_ + ": the account " + displayable(account_) +
-            " was removed or given another token; closing");
-  reject(CloseReason::auth_revoked, server_subject::auth_revoked,
-         "your account was removed, or its token changed");
+  const std::string why = account_.empty()
+                              ? "this server now requires an account: sign in with @AUTH"
+                              : "your account was removed, or its token changed";
+  log::warning(log::Repeat::not_admitted, "closing " + peer_ + ": " + why);
+  reject(CloseReason::auth_revoked, server_subject::auth_revoked, why);
 }
 
-bool Session::may_use_name(const Message& m) {
+std::optional<Refusal> Session::name_refusal_of(const Message& m) {
   Access& access = context_.access;
   if (!account_.empty()) {
-    if (m.client_name == account_) return true;
+    if (m.client_name == account_) return std::nullopt;
     access.count(AuthFailure::name_mismatch);
-    deliver(server_frame(server_subject::name_mismatch,
-                         "you are authenticated as " + account_ +
-                             ": a message must carry that name; this one was not sent"));
-    return false;
+    return Refusal{std::string(server_subject::name_mismatch),
+                   "you are authenticated as " + account_ +
+                       ": a message must carry that name; this one was not sent",
+                   {}};
   }
-  if (!context_.hub.config().unique_names) return true;
+  if (!context_.hub.config().unique_names) return std::nullopt;
   const auto [it, inserted] = access.names.try_emplace(m.client_name, id_);
   if (!inserted && it->second != id_) {
     access.count(AuthFailure::name_in_use);
-    deliver(server_frame(
-        server_subject::name_in_use,
-        "another connection is using the name " + m.client_name + "; this message was not sent"));
-    return false;
+    return Refusal{std::string(server_subject::name_in_use),
+                   "another connection is using the name " + displayable(m.client_name) +
+                       "; this message was not sent",
+                   {}};
   }
   if (inserted) {
     release_name();
     claimed_name_ = std::make_unique<std::string>(m.client_name);
   }
-  return true;
+  return std::nullopt;
 }
 
 void Session::release_name() {
@@ -442,9 +448,24 @@ void Session::process_input() {
         if (!authenticate(*m)) return;
         continue;
       }
+      if (m->subject == server_subject::auth) {
+        // Never broadcast: its message is a token. A second one is a repeat; one to a server
+        // without accounts was meant for another.
+        if (context_.access.accounts) continue;
+        context_.access.count(AuthFailure::bad_token);
+        submit(batch);
+        return reject(CloseReason::authentication, server_subject::auth_failed,
+                      "this server has no accounts: connect without a token");
+      }
       auto why = refusal_for(*m, decoder_.limits().max_body_bytes);
-      if (!why && !may_use_name(*m)) continue;
       if (!why) {
+        if (auto refusal = name_refusal_of(*m)) {
+          // After what came before it, so that the client can tell which message it refuses.
+          submit(batch);
+          batch.clear();
+          deliver(server_frame(refusal->subject, refusal->text));
+          continue;
+        }
         if (limited) throttle_->tokens.spend();
         batch.push_back(std::move(*m));
         continue;
@@ -761,7 +782,7 @@ void Session::check_deadlines(SteadyTime now) {
     context_.access.count(AuthFailure::timeout);
     const std::string why =
         "no @AUTH frame within " + format_duration(config.auth_timeout) + " (--auth-timeout)";
-    log::info("client " + peer_ + " not admitted (timeout): " + why);
+    log::warning(log::Repeat::not_admitted, "client " + peer_ + " not admitted (timeout): " + why);
     return reject(CloseReason::authentication, server_subject::auth_required, why);
   }
   if (!reading()) return;

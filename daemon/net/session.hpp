@@ -56,10 +56,14 @@ class Session final : public Member,
   // Runs the TLS handshake if there is one, then the authentication if accounts are set, then
   // joins the room (or refuses the client when the room is full) and starts reading.
   void start();
-  // Ends the session with AuthRevoked: its account is gone, or has another token.
+  // Ends the session with AuthRevoked: its account is gone or has another token, or it has
+  // none and the server now demands one.
   void revoke();
   // The account the session authenticated as, or empty.
   const std::string& account() const { return account_; }
+  bool anonymous() const { return account_.empty() && state_ == State::open; }
+  // Its account is its certificate's name, which the auth file does not govern.
+  bool by_certificate() const { return by_certificate_; }
 
   // Member: queues a frame and asks the Hub for a flush; never writes from here.
   void deliver(const Frame& frame) override;
@@ -127,9 +131,9 @@ class Session final : public Member,
   bool authenticate(const Message& m);
   void end_authentication();
   void leave_access();
-  // Whether `m` may go out under its name (the account's, or one no one else holds with
-  // --unique-names); if not, tells the client why.
-  bool may_use_name(const Message& m);
+  // Why `m` may not go out under its name (not the account's, or held by another connection
+  // with --unique-names): the @SERVER reply, or nothing when it may.
+  std::optional<Refusal> name_refusal_of(const Message& m);
   void release_name();
   std::string throttle_key() const;
   bool peer_is_loopback() const;
@@ -194,6 +198,7 @@ class Session final : public Member,
   bool read_wants_write_ = false;  // a TLS read must write (a key update) before it goes on
   bool awaiting_auth_ = false;     // counted in Access::unauthenticated
   bool counted_account_ = false;   // counted in Access::authenticated
+  bool by_certificate_ = false;
   bool waiting_read_ = false;
   bool waiting_write_ = false;
   bool throttled_ = false;

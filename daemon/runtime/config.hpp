@@ -72,8 +72,10 @@ struct Config {
   // The effective burst: `burst`, or a second's worth of messages when unset.
   double effective_burst() const;
   bool tls() const { return tls_port.has_value(); }
-  // Whether clients prove who they are: accounts, or client certificates that name them.
-  bool authenticates() const {
+  // Whether clients prove who they are: accounts, or (over TLS alone) client certificates that
+  // name them.
+  bool authenticates_plaintext() const { return !auth_file.empty(); }
+  bool authenticates_tls() const {
     return !auth_file.empty() ||
            (names_from_certificate && tls_verify_clients == TlsVerify::require);
   }

@@ -37,7 +37,7 @@ struct RepeatState {
   Clock::time_point window_end{};
   std::size_t suppressed = 0;
 };
-constexpr std::size_t repeat_kinds = static_cast<std::size_t>(Repeat::client_failure) + 1;
+constexpr std::size_t repeat_kinds = static_cast<std::size_t>(Repeat::not_admitted) + 1;
 std::array<RepeatState, repeat_kinds> repeats;
 
 std::string_view repeat_name(Repeat kind) {
@@ -50,6 +50,8 @@ std::string_view repeat_name(Repeat kind) {
       return "dropping client";
     case Repeat::client_failure:
       return "client failure";
+    case Repeat::not_admitted:
+      return "not admitted";
   }
   return "repeated";
 }

@@ -28,7 +28,7 @@ void error(std::string_view line);
 // Warnings that clients can cause at any rate. Each kind keeps its first line in every second
 // verbatim, then one line counts the rest, so a flood of bad clients cannot flood the log.
 // client_failure stays last: log.cpp counts the kinds from it.
-enum class Repeat { invalid_request, refused_client, dropped_client, client_failure };
+enum class Repeat { invalid_request, refused_client, dropped_client, client_failure, not_admitted };
 void warning(Repeat kind, std::string_view line);
 
 // Logged whatever the level: lines that tools and tests read (`listening on ...`).

@@ -16,7 +16,7 @@ std::string protected_mode_sentence(std::string_view where, std::string_view ori
 
 std::optional<ProtectedModeRefusal> protected_mode_refusal(
     const Config& config, const std::set<std::string>& from_command_line) {
-  if (config.allow_anonymous || config.authenticates()) return std::nullopt;
+  if (config.allow_anonymous) return std::nullopt;
   const auto check = [&](const std::vector<std::string>& addresses, std::uint16_t port,
                          const std::string& setting) -> std::optional<ProtectedModeRefusal> {
     for (const auto& text : addresses) {
@@ -32,10 +32,11 @@ std::optional<ProtectedModeRefusal> protected_mode_refusal(
     }
     return std::nullopt;
   };
-  if (config.plaintext) {
+  // A plaintext client has no certificate to be named by: only accounts authenticate it.
+  if (config.plaintext && !config.authenticates_plaintext()) {
     if (auto r = check(config.bind, config.port, "bind")) return r;
   }
-  if (config.tls()) {
+  if (config.tls() && !config.authenticates_tls()) {
     const std::string setting = config.tls_bind.empty() ? "bind" : "tls-bind";
     if (auto r = check(config.tls_addresses(), *config.tls_port, setting)) return r;
   }

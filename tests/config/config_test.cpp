@@ -43,6 +43,13 @@ const std::map<std::string, std::vector<std::string>> examples = {
     {"history-file", {"/var/lib/tcpchat/history.jsonl"}},
     {"history-fsync", {"always"}},
     {"history-file-max-bytes", {"1000"}},
+    {"allow-anonymous", {"true"}},
+    {"auth-file", {"/var/lib/tcpchat/auth"}},
+    {"auth-timeout", {"10s"}},
+    {"max-unauthenticated", {"50"}},
+    {"allow-plaintext-auth", {"true"}},
+    {"names-from-certificate", {"true"}},
+    {"unique-names", {"true"}},
     {"monitor", {"[::1]:9100"}},
     {"monitor-clients", {"false"}},
     {"shutdown-timeout", {"0s"}},
@@ -137,6 +144,7 @@ TEST_CASE("the INI form lists each setting once, repeated ones once per value", 
   CHECK(ini.find("idle-timeout = 0s\n") != std::string::npos);  // off, spelled as it parses
   CHECK(ini.find("history-file = \n") != std::string::npos);    // none
   CHECK(ini.find("tls-port = \n") != std::string::npos);        // none
+  CHECK(ini.find("auth-file = \n") != std::string::npos);       // none
   CHECK(ini.find("max-queue-bytes = 8MiB\n") != std::string::npos);
   CHECK(ini.find("max-message-bytes = 1048576\n") != std::string::npos);
 }
@@ -236,6 +244,57 @@ TEST_CASE("a bad value gives one sentence naming the option and what it takes", 
   CHECK(error_of({"--tls-max-handshakes", "0"}) ==
         "invalid value \"0\" for --tls-max-handshakes: expected a whole number from 1 to 100000");
   CHECK(status_of({"--plaintext", "maybe"}) == exit_code::usage);
+  CHECK(error_of({"--auth-timeout", "0"}) ==
+        "invalid value \"0\" for --auth-timeout: must be at least 10ms; it cannot be turned off, "
+        "it defends the daemon against clients that stall");
+  CHECK(error_of({"--auth-timeout", "soon"}) ==
+        "invalid value \"soon\" for --auth-timeout: expected a duration such as 30, 30s, 500ms, "
+        "5m or 1h");
+  CHECK(error_of({"--max-unauthenticated", "0"}) ==
+        "invalid value \"0\" for --max-unauthenticated: expected a whole number from 1 to "
+        "1000000");
+  CHECK(error_of({"--allow-anonymous", "maybe"}) ==
+        "invalid value \"maybe\" for --allow-anonymous: expected true or false");
+  CHECK(status_of({"--allow-plaintext-auth", "maybe"}) == exit_code::usage);
+  CHECK(status_of({"--names-from-certificate", "maybe"}) == exit_code::usage);
+  CHECK(status_of({"--unique-names", "maybe"}) == exit_code::usage);
+}
+
+TEST_CASE("the new-token action carries the account name and changes no setting", "[config]") {
+  const Invocation inv = parse_invocation({"--new-token", "alice"});
+  CHECK(inv.action == Action::new_token);
+  CHECK(inv.token_name == "alice");
+  CHECK(values_of(inv.config) == values_of(Config{}));
+  CHECK(status_of({"--new-token"}) == exit_code::usage);
+}
+
+TEST_CASE("the settings given on the command line are known by name, the file's are not",
+          "[config]") {
+  TempDir dir;
+  const auto path = (dir.path() / "tcpchatd.conf").string();
+  std::ofstream(path) << "bind = ::\nallow-anonymous = true\n";
+  const Invocation inv = parse_invocation({"--config", path, "--auth-file", "/x", "--port", "1"});
+  CHECK(inv.from_command_line == std::set<std::string>{"auth-file", "port"});
+  CHECK(inv.config.bind == std::vector<std::string>{"::"});
+  CHECK(inv.config.allow_anonymous);
+}
+
+TEST_CASE("accounts authenticate everyone, certificates that name them only TLS", "[config]") {
+  CHECK_FALSE(Config{}.authenticates_tls());
+  CHECK_FALSE(Config{}.authenticates_plaintext());
+  const auto accounts = parse_invocation({"--auth-file", "/var/lib/tcpchat/auth"}).config;
+  CHECK(accounts.authenticates_tls());
+  CHECK(accounts.authenticates_plaintext());
+  const auto certificates =
+      parse_invocation({"--names-from-certificate", "true", "--tls-verify-clients", "require"})
+          .config;
+  CHECK(certificates.authenticates_tls());
+  // A plaintext client has no certificate to be named by.
+  CHECK_FALSE(certificates.authenticates_plaintext());
+  // Without require a client may have no certificate, so none names it.
+  CHECK_FALSE(
+      parse_invocation({"--names-from-certificate", "true", "--tls-verify-clients", "optional"})
+          .config.authenticates_tls());
 }
 
 TEST_CASE("a bad value in the config file names the file and exits 78", "[config]") {
@@ -296,6 +355,10 @@ TEST_CASE("help shows every option with the default from the table", "[config]")
   CHECK(spec("bind").default_text() == "(default 127.0.0.1)");
   CHECK(spec("tls-port").default_text() == "(default: none)");
   CHECK(spec("tls-bind").default_text() == "(default: the --bind addresses)");
+  CHECK(spec("auth-file").default_text() == "(default: none)");
+  CHECK(spec("auth-timeout").default_text() == "(default 60s)");
+  CHECK(spec("allow-anonymous").reload == Reload::restart);
+  CHECK(spec("auth-file").reload == Reload::reread);
 }
 
 TEST_CASE("a repeated setting may be given several times; others only once", "[config]") {

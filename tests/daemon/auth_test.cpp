@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "accounts.hpp"
 #include "certificates.hpp"
 #include "daemon_process.hpp"
 #include "http_client.hpp"
@@ -16,36 +17,14 @@
 using tcpchat::Message;
 using tcpchat::test::contains;
 using tcpchat::test::Daemon;
+using tcpchat::test::new_token;
 using tcpchat::test::Peer;
 using tcpchat::test::TempDir;
+using tcpchat::test::Token;
+using tcpchat::test::write_auth_file;
 using namespace std::chrono_literals;
 
 namespace {
-
-struct Token {
-  std::string token;
-  std::string line;  // for the auth file
-};
-
-// A fresh token for `name`, from tcpchatd --new-token.
-Token new_token(const std::string& name) {
-  const auto out = tcpchat::test::run_daemon({"--new-token", name});
-  REQUIRE(out.status == 0);
-  const auto colon = out.out.find(": ");
-  const auto token_end = out.out.find('\n');
-  Token t{out.out.substr(colon + 2, token_end - colon - 2),
-          out.out.substr(out.out.find('\n', token_end + 1) + 1)};
-  t.line.pop_back();  // the newline
-  return t;
-}
-
-void write_auth_file(const std::filesystem::path& path, const std::vector<std::string>& lines,
-                     mode_t mode = 0600) {
-  std::ofstream file(path, std::ios::trunc);
-  for (const auto& line : lines) file << line << "\n";
-  file.close();
-  ::chmod(path.c_str(), mode);
-}
 
 Message auth_frame(const std::string& account, const std::string& token) {
   return {account, "@AUTH", token, "d"};

@@ -63,3 +63,37 @@ expect "prerm on removal" "$(run prerm remove)" \
 expect "postrm on removal" "$(run postrm remove)" "systemd:systemctl --system daemon-reload"
 expect "postrm on purge" "$(run postrm purge)" \
   "deb-systemd-helper purge tcpchatd.service tcpchatd.socket"
+
+# postinst warns, and still succeeds, when the conffile listens beyond loopback without
+# authentication, which the daemon refuses to start with; DPKG_ROOT points it at a scratch /etc.
+mkdir -p "$work/root/etc/tcpchat"
+# warning_of CONFIG-LINE...: what postinst configure says on stderr with that conffile.
+warning_of() {
+  printf '%s\n' "$@" >"$work/root/etc/tcpchat/tcpchatd.conf"
+  { DPKG_ROOT=$work/root WAS_ENABLED=yes PATH="$work/bin:$PATH" \
+    sh "$scripts/postinst" configure 0.0.9 >/dev/null; } 2>&1 || fail "postinst failed with: $*"
+}
+# expect_warning ADDRESS CONFIG-LINE...: postinst names ADDRESS, the refusal and both fixes.
+expect_warning() {
+  local address=$1 out
+  shift
+  out=$(warning_of "$@")
+  [[ $out == *"binds $address without"*"refuses to start"*"auth-file = "*"allow-anonymous = true"* ]] ||
+    fail "postinst does not warn that the service will not start with: $* (it says: $out)"
+}
+expect_no_warning() {
+  local out
+  out=$(warning_of "$@")
+  [ -z "$out" ] || fail "postinst warns with: $* (it says: $out)"
+}
+expect_warning 0.0.0.0 "bind = 0.0.0.0"
+expect_warning :: "bind = ::  # every interface" "allow-anonymous = false"
+expect_warning 192.0.2.10 "bind = 127.0.0.1" "bind = 192.0.2.10" "auth-file ="
+expect_warning 2001:db8::10 "tls-bind = 2001:db8::10" "tls-port = 9443" "bind = 127.0.0.1"
+expect_no_warning "#bind = 127.0.0.1"
+expect_no_warning "bind = 127.0.0.2" "bind = ::1"
+expect_no_warning "bind = 0.0.0.0" "auth-file = /var/lib/tcpchat/auth"
+expect_no_warning "bind = ::" "allow-anonymous = true"
+expect_no_warning "bind = ::" "names-from-certificate = true" "tls-verify-clients = require"
+expect_no_warning "tls-bind = ::"
+expect_no_warning

@@ -37,6 +37,19 @@ inline constexpr std::string_view name_in_use = "NameInUse";
 
 // True for the subjects after which the daemon closes the connection. A client treats the
 // others as notices: it reports them and carries on.
+// True for the subjects that refuse one message the client sent, which is not delivered; the
+// connection stays.
+constexpr bool refuses_one_message(std::string_view subject) {
+  return subject == server_subject::storage_error || subject == server_subject::name_mismatch ||
+         subject == server_subject::name_in_use;
+}
+
+// True for the subjects that refuse the client's authentication.
+constexpr bool refuses_authentication(std::string_view subject) {
+  return subject == server_subject::auth_required || subject == server_subject::auth_failed ||
+         subject == server_subject::auth_throttled || subject == server_subject::auth_revoked;
+}
+
 constexpr bool ends_connection(std::string_view subject) {
   return subject == server_subject::invalid_request || subject == server_subject::server_full ||
          subject == server_subject::auth_required || subject == server_subject::auth_failed ||
