@@ -9,6 +9,8 @@
 #     OUT=/tmp/tcpchat-ab-<time>
 #     OLD_OPTS= NEW_OPTS=     daemon options for that side only, to compare settings rather than
 #                             builds (the same build twice: bench/ab.sh build/release build/release)
+#     OLD_BENCH_OPTS= NEW_BENCH_OPTS=  tcpchat-bench options for that side only, e.g. accounts on:
+#                             NEW_OPTS="--auth-file F" NEW_BENCH_OPTS="--token-file T"
 #     NEW_SCRAPE=             URLs fetched once a second (curl, on the bench's CPU) while the new
 #                             side runs, e.g. monitoring on and scraped against off:
 #                             NEW_OPTS="--monitor 127.0.0.1:19100"
@@ -35,6 +37,8 @@ BENCH=${BENCH:-$NEW/bench/tcpchat-bench}
 OUT=${OUT:-/tmp/tcpchat-ab-$(date -u +%Y%m%dT%H%M%SZ)}
 read -r -a OLD_OPTS <<<"${OLD_OPTS:-}"
 read -r -a NEW_OPTS <<<"${NEW_OPTS:-}"
+read -r -a OLD_BENCH_OPTS <<<"${OLD_BENCH_OPTS:-}"
+read -r -a NEW_BENCH_OPTS <<<"${NEW_BENCH_OPTS:-}"
 read -r -a NEW_SCRAPE <<<"${NEW_SCRAPE:-}"
 SCRAPE_INTERVAL=${SCRAPE_INTERVAL:-1}
 . "$ROOT/bench/scenarios.sh"
@@ -48,14 +52,18 @@ mkdir -p "$OUT"
 # run SCENARIO SIDE PAIR: one tcpchat-bench run against SIDE's daemon, appended to runs.jsonl.
 run() {
   local sc=$1 side=$2 pair=$3 dir line rc
-  local -a opts
-  if [ "$side" = old ]; then dir=$OLD opts=("${OLD_OPTS[@]}"); else dir=$NEW opts=("${NEW_OPTS[@]}"); fi
+  local -a opts bench_opts
+  if [ "$side" = old ]; then
+    dir=$OLD opts=("${OLD_OPTS[@]}") bench_opts=("${OLD_BENCH_OPTS[@]}")
+  else
+    dir=$NEW opts=("${NEW_OPTS[@]}") bench_opts=("${NEW_BENCH_OPTS[@]}")
+  fi
   if [ "$side" = new ] && [ ${#NEW_SCRAPE[@]} -gt 0 ]; then
     start_scraper "$OUT/scrapes.log" "$SCRAPE_INTERVAL" "${NEW_SCRAPE[@]}"
   fi
   # shellcheck disable=SC2046
   line=$("$BENCH" --spawn --daemon "$dir/daemon/tcpchatd" --daemon-cpu 0 --bench-cpu 1 \
-           --no-progress $(bench_args "$sc") --timeout 60 --json --label "$sc/$side/$pair" \
+           --no-progress "${bench_opts[@]}" $(bench_args "$sc") --timeout 60 --json --label "$sc/$side/$pair" \
            -- "${BENCH_DAEMON_OPTS[@]}" --quiet "${opts[@]}" 2>>"$OUT/bench.stderr")
   rc=$?
   stop_scraper

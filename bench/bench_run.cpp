@@ -68,7 +68,7 @@ BenchRun::BenchRun(asio::io_context& io, const Options& options)
       options_(options),
       epoch_(Clock::now()),
       marker_(random_run_id()),
-      data_message_{"tcpchat-bench", "", "", format_date(std::chrono::system_clock::now())},
+      data_message_{options.account, "", "", format_date(std::chrono::system_clock::now())},
       warm_up_message_{data_message_.client_name, "warm-up", "", data_message_.date},
       data_frame_(marker_, data_message_, options.size_bytes),
       waiter_(io.get_executor()),
@@ -80,7 +80,10 @@ BenchRun::BenchRun(asio::io_context& io, const Options& options)
           [this](Connection& c, Message&& m, Clock::time_point at) {
             on_message(c, std::move(m), at);
           },
-          [this](const std::string& what) { halt(what); }, options.tls),
+          [this](const std::string& what) { halt(what); }, options.tls,
+          options.token ? encode(Message{options.account, std::string(server_subject::auth),
+                                         *options.token, data_message_.date})
+                        : std::string()),
       progress_(io, options.progress),
       signals_(io, SIGINT, SIGTERM) {}
 
@@ -383,7 +386,7 @@ void BenchRun::on_message(Connection& c, Message&& m, Clock::time_point at) {
       } else if (m.client_name == server_name) {
         // A refused message (StorageError) is not delivered: the run fails, but goes on, as the
         // daemon keeps the connection. Other notices change nothing.
-        if (m.subject == server_subject::storage_error && refused_++ == 0) {
+        if (refuses_one_message(m.subject) && refused_++ == 0) {
           problem("connection #" + std::to_string(c.index) + " had a message refused (" +
                   m.subject + "): " + m.message);
         }

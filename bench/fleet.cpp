@@ -105,13 +105,15 @@ void TlsSessionFree::operator()(ssl_st* ssl) const {
 }
 
 Fleet::Fleet(asio::io_context& io, Waiter& waiter, const DataFrameTemplate& data_frame,
-             OnData on_data, OnMessage on_message, OnFailure on_failure, bool tls)
+             OnData on_data, OnMessage on_message, OnFailure on_failure, bool tls,
+             std::string auth_frame)
     : io_context_(io),
       waiter_(waiter),
       data_frame_(data_frame),
       on_data_(std::move(on_data)),
       on_message_(std::move(on_message)),
-      on_failure_(std::move(on_failure)) {
+      on_failure_(std::move(on_failure)),
+      auth_frame_(std::move(auth_frame)) {
   if (!tls) return;
   tls_context_ = SSL_CTX_new(TLS_client_method());
   if (!tls_context_) throw Failure(exit_failed, "OpenSSL cannot make a TLS context");
@@ -220,6 +222,10 @@ void Fleet::continue_handshake(Connection& c) {
 
 void Fleet::connected(Connection& c) {
   ++connected_;
+  if (!auth_frame_.empty()) {
+    c.outbox.insert(0, auth_frame_);  // before anything queued meanwhile
+    flush(c);
+  }
   wait_readable(c);
   if (c.on_reconnected) std::exchange(c.on_reconnected, nullptr)();
   if (c.index > 0 && next_to_open_ < plan_.count) start_connect(*connections_[next_to_open_++]);

@@ -69,9 +69,11 @@ class Fleet {
   // connection is written once the frames of that read are handled. `on_failure` gets one
   // sentence per connection that failed (refused, closed by the daemon, protocol error).
   // `tls`: every connection runs a TLS handshake (verifying nothing: the bench measures) before
-  // it counts as connected.
+  // it counts as connected. `auth_frame`: what each connection sends first (an @AUTH frame),
+  // or nothing.
   Fleet(boost::asio::io_context& io, Waiter& waiter, const DataFrameTemplate& data_frame,
-        OnData on_data, OnMessage on_message, OnFailure on_failure, bool tls);
+        OnData on_data, OnMessage on_message, OnFailure on_failure, bool tls,
+        std::string auth_frame);
   ~Fleet();
 
   // Opens plan.count connections, each reading as soon as it is up. The first one is opened
@@ -129,6 +131,7 @@ class Fleet {
   std::string first_error_;  // of connection #0, which tells whether the daemon is there at all
   std::array<char, 256 * 1024> read_buffer_;
   ssl_ctx_st* tls_context_ = nullptr;
+  std::string auth_frame_;
   IoCounters io_;
 };
 

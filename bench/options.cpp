@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <boost/program_options.hpp>
 #include <cmath>
+#include <fstream>
 #include <iostream>
 #include <sstream>
 
@@ -180,6 +181,11 @@ std::optional<Options> parse_options(int argc, char** argv) {
   add("tls",
       "connect to the daemon's TLS port, verifying nothing (a measuring instrument); "
       "with --spawn the daemon gets a fresh P-256 certificate and --tls-port 0");
+  add("token-file", text("PATH"),
+      "sign every connection in to --account with the token in PATH (one account for the whole "
+      "fleet)");
+  add("account", text("NAME")->default_value(o.account),
+      "the name every client sends, and signs in as");
 
   po::options_description load("Load run");
   add = load.add_options();
@@ -240,6 +246,16 @@ std::optional<Options> parse_options(int argc, char** argv) {
   o.port = static_cast<std::uint16_t>(port);
   o.spawn = vm.count("spawn") > 0;
   o.tls = vm.count("tls") > 0;
+  o.account = vm["account"].as<std::string>();
+  if (vm.count("token-file")) {
+    const std::string path = vm["token-file"].as<std::string>();
+    std::ifstream file(path);
+    std::string token;
+    if (!file || !std::getline(file, token) || token.empty()) {
+      throw UsageError("cannot read a token from --token-file " + path);
+    }
+    o.token = token;
+  }
   if (vm.count("daemon")) o.daemon_path = vm["daemon"].as<std::string>();
   if (vm.count("pid")) o.daemon_pid = at_least<int>(vm, "pid", 1);
   if (vm.count("daemon-cpu")) o.daemon_cpu = at_least<int>(vm, "daemon-cpu", 0);

@@ -21,12 +21,14 @@ struct Options {
   std::string host = "127.0.0.1";
   std::uint16_t port = 9999;
   bool spawn = false;
-  std::string daemon_path;               // empty: the tcpchatd of this program's build tree
-  std::vector<std::string> daemon_args;  // everything after `--`, passed to the spawned daemon
-  std::optional<int> daemon_pid;         // --pid: a daemon we did not spawn, to read /proc of
-  std::optional<int> daemon_cpu;         // pin the spawned daemon to this CPU
-  std::optional<int> bench_cpu;          // pin this program to this CPU
-  bool tls = false;                      // connect with TLS (to the spawned daemon's --tls-port)
+  std::string daemon_path;                // empty: the tcpchatd of this program's build tree
+  std::vector<std::string> daemon_args;   // everything after `--`, passed to the spawned daemon
+  std::optional<int> daemon_pid;          // --pid: a daemon we did not spawn, to read /proc of
+  std::optional<int> daemon_cpu;          // pin the spawned daemon to this CPU
+  std::optional<int> bench_cpu;           // pin this program to this CPU
+  bool tls = false;                       // connect with TLS (to the spawned daemon's --tls-port)
+  std::string account = "tcpchat-bench";  // every client's name, and the account it signs in as
+  std::optional<std::string> token;       // from --token-file: each connection signs in first
 
   // The load run.
   std::size_t clients = 10;

@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 
+#include "accounts.hpp"
 #include "daemon_process.hpp"
 
 using namespace tcpchat::test;
@@ -139,6 +140,46 @@ TEST_CASE("over TLS, with churn: every reconnection a handshake, every message o
   CHECK(r.at("daemon_exit_status").as_int64() == 0);
 }
 
+TEST_CASE("with --token-file every connection signs in, churn and reconnections included") {
+  tcpchat::test::TempDir dir;
+  const auto account = tcpchat::test::new_token("fleet");
+  tcpchat::test::write_auth_file(dir.path() / "accounts", {account.line});
+  tcpchat::test::write_auth_file(dir.path() / "token", {account.token});
+  const Run run = bench({"--spawn",
+                         "--daemon",
+                         daemon_path(),
+                         "--token-file",
+                         (dir.path() / "token").string(),
+                         "--account",
+                         "fleet",
+                         "--clients",
+                         "8",
+                         "--publishers",
+                         "2",
+                         "--rate",
+                         "2000",
+                         "--messages",
+                         "2000",
+                         "--churn",
+                         "4",
+                         "--json",
+                         "--",
+                         "--quiet",
+                         "--auth-file",
+                         (dir.path() / "accounts").string()});
+  INFO(run.err);
+  REQUIRE(run.status == 0);
+  const auto r = result_of(run);
+  CHECK(r.at("ok").as_bool());
+  CHECK(r.at("reconnects").as_int64() > 3);
+  CHECK(r.at("delivered").as_int64() == r.at("expected").as_int64());
+  const Run refused =
+      bench({"--spawn", "--daemon", daemon_path(), "--clients", "2", "--messages", "10", "--",
+             "--quiet", "--auth-file", (dir.path() / "accounts").string()});
+  CHECK(refused.status == 1);
+  CHECK((refused.out + refused.err).find("AuthRequired") != std::string::npos);
+}
+
 TEST_CASE("an idle run reports the daemon's memory per connection") {
   const Run run = bench({"--spawn", "--daemon", daemon_path(), "--connections", "50", "--idle",
                          "--hold", "0.2", "--json", "--", "--quiet"});
@@ -215,6 +256,8 @@ TEST_CASE("the help text documents every option") {
                              "--churn",
                              "--seed",
                              "--tls",
+                             "--token-file",
+                             "--account",
                              "--connections",
                              "--idle",
                              "--hold",
