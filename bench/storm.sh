@@ -15,6 +15,8 @@
 #     RUNS=3           S3L runs, one after another during the storm
 #     TLS=1            the storm's clients connect with TLS (0: plaintext)
 #     AUTH=0           1: the daemon has accounts (--auth-file), and every client signs in
+#     DAEMON_OPTS=     more tcpchatd options, e.g. --max-unauthenticated 5000 for a TLS storm
+#                      that signs in: all of CLIENTS may be between handshake and @AUTH at once
 #     OUT=/tmp/tcpchat-storm-<time>
 #
 # Prints S3L's p50, p99 and p99.9 per run, and the handshakes the storm made.
@@ -28,6 +30,7 @@ CHURN=${CHURN:-0.5}
 RUNS=${RUNS:-3}
 TLS=${TLS:-1}
 AUTH=${AUTH:-0}
+read -r -a DAEMON_OPTS <<<"${DAEMON_OPTS:-}"
 OUT=${OUT:-/tmp/tcpchat-storm-$(date -u +%Y%m%dT%H%M%SZ)}
 BENCH="$BUILD/bench/tcpchat-bench"
 for f in "$BUILD/daemon/tcpchatd" "$BENCH"; do
@@ -47,7 +50,7 @@ if [ "$AUTH" = 1 ]; then
 fi
 taskset -c 0 "$BUILD/daemon/tcpchatd" --port 0 --tls-port 0 --tls-cert-file "$OUT/cert.pem" \
   --tls-key-file "$OUT/key.pem" --quiet --max-clients 20000 --monitor 127.0.0.1:0 \
-  "${auth_opts[@]}" 2>"$OUT/daemon.log" &
+  "${auth_opts[@]}" "${DAEMON_OPTS[@]}" 2>"$OUT/daemon.log" &
 daemon=$!
 storm=
 trap 'kill $storm $daemon 2>/dev/null; wait 2>/dev/null' EXIT

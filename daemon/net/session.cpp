@@ -173,7 +173,7 @@ bool Session::authenticate(const Message& m) {
   account_ = m.client_name;
   counted_account_ = true;
   ++access.authenticated;
-  log::info("client " + peer_ + " authenticated as " + displayable(account_));
+  log::debug("client " + peer_ + " authenticated as " + displayable(account_));
   // Before joining, so that it comes ahead of the history replay.
   deliver(server_frame(server_subject::welcome, "authenticated as " + account_));
   return join_room();
@@ -338,7 +338,7 @@ void Session::wait_readable() {
   if (waiting_read_) return;
   waiting_read_ = true;
   // OpenSSL may hold input already: the socket would not say it is readable.
-  if (tls_ && state_ == State::open && tls_->more_buffered()) {
+  if (tls_ && reading() && tls_->more_buffered()) {
     asio::post(socket_.get_executor(), [self = shared_from_this()] { self->on_readable({}); });
     return;
   }
