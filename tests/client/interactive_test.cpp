@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "accounts.hpp"
 #include "client_support.hpp"
 #include "tcp_peer.hpp"
 
@@ -130,6 +131,27 @@ TEST_CASE("interactive: /name, /subject, /help, //text and /quit", "[tty]") {
   s.terminal.type("/quit");
   s.terminal.press("Enter");
   s.check_exit(0);
+}
+
+TEST_CASE("interactive: signed in with --token-file, /name is refused and says why",
+          "[tty][auth]") {
+  TempDir dir;
+  const auto alice = new_token("alice");
+  write_auth_file(dir.path() / "accounts", {alice.line});
+  write_auth_file(dir.path() / "token", {alice.token});
+  Daemon daemon(daemon_args({"--auth-file", (dir.path() / "accounts").string()}));
+  Tmux terminal(around_client("--port " + std::to_string(daemon.port()) +
+                              " --name alice --token-file " + (dir.path() / "token").string()),
+                {});
+  REQUIRE(wait_last_line(terminal, "alice>"));
+  REQUIRE(wait_clients(daemon, 1));
+  terminal.type("/name carol");
+  terminal.press("Enter");
+  REQUIRE(terminal.wait_screen("you are signed in as alice: the server takes no other name"));
+  REQUIRE(wait_last_line(terminal, "alice>"));
+  terminal.type("still alice");
+  terminal.press("Enter");
+  REQUIRE(terminal.wait_screen("alice: still alice"));
 }
 
 TEST_CASE("interactive: the server going away is said once, exit 74, terminal restored", "[tty]") {

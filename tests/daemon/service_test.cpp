@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 #include <csignal>
 
+#include "accounts.hpp"
 #include "certificates.hpp"
 #include "daemon_process.hpp"
 #include "tcp_peer.hpp"
@@ -160,6 +161,17 @@ TEST_CASE("with TLS, STATUS= ends in the days the certificate has left", "[servi
   REQUIRE(ready);
   // Issued for 30 days a moment ago: 29 whole days and some hours left.
   CHECK(ready->find(", 0 bytes queued, TLS certificate expires in 29 days") != std::string::npos);
+}
+
+TEST_CASE("with accounts, STATUS= counts the clients signed in", "[service][auth]") {
+  TempDir dir;
+  const auto alice = tcpchat::test::new_token("alice");
+  tcpchat::test::write_auth_file(dir.path() / "accounts", {alice.line});
+  NotifySocket notify;
+  Daemon daemon({"--auth-file", (dir.path() / "accounts").string()}, under(notify));
+  const auto ready = notify.until("READY=1");
+  REQUIRE(ready);
+  CHECK(ready->find(", 0 bytes queued, 0 authenticated") != std::string::npos);
 }
 
 TEST_CASE("socket activation: a socket named tls is served with TLS, the others in plaintext",
