@@ -11,6 +11,7 @@ TCPCHAT_PACKAGES=(
   clang-14 libclang-rt-14-dev
   prometheus
   libssl-dev openssl
+  redis-server
 )
 
 # Installs whichever of the named packages are missing, quietly; sudo when not root.

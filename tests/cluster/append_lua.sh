@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# daemon/cluster/append.lua against a real redis-server on a free loopback port: the epoch is
+# the first node's and stays, sequences are contiguous across nodes, a retry returns without a
+# second entry (and a later counter after it is appended), and MAXLEN trims the stream.
+# Usage: append_lua.sh SCRIPT
+set -euo pipefail
+script=$1
+work=$(mktemp -d)
+fail() { echo "FAIL: $*" >&2; exit 1; }
+for _ in $(seq 20); do
+  port=$((20000 + RANDOM % 20000))
+  redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
+    --dir "$work" >"$work/redis.log" 2>&1 &
+  redis=$!
+  for _ in $(seq 50); do
+    redis-cli -p "$port" ping 2>/dev/null | grep -q PONG && break 2
+    kill -0 "$redis" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill "$redis" 2>/dev/null || true
+  wait "$redis" 2>/dev/null || true
+done
+trap 'kill "$redis" 2>/dev/null; wait "$redis" 2>/dev/null; rm -rf "$work"' EXIT
+redis-cli -p "$port" ping | grep -q PONG || fail "redis-server did not start: $(cat "$work/redis.log")"
+
+sha=$(redis-cli -p "$port" SCRIPT LOAD "$(cat "$script")")
+# append EPOCH NODE INSTANCE COUNTER TEXT [MAXLEN]: the script's reply, one value a line.
+append() {
+  redis-cli -p "$port" EVALSHA "$sha" 2 room stream "$1" "${6:-1000}" "$2" "$3" "$4" \
+    alice "" "$5" "01/12/2026 10:00:00"
+}
+expect() {  # expect WHAT ACTUAL EXPECTED
+  [ "$2" = "$3" ] || fail "$1: got $(echo "$2" | tr '\n' ' '), expected $(echo "$3" | tr '\n' ' ')"
+}
+e1=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa e2=bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb
+expect "first append" "$(append $e1 n1 i1 1 one)" "$(printf '%s\n1\n0' $e1)"
+expect "another node, another epoch offered" "$(append $e2 n2 i2 1 two)" "$(printf '%s\n2\n0' $e1)"
+expect "n1's second" "$(append $e1 n1 i1 2 three)" "$(printf '%s\n3\n0' $e1)"
+expect "a retry of n1's second" "$(append $e1 n1 i1 2 three)" "$(printf '%s\n3\n1' $e1)"
+expect "a retry of n1's first" "$(append $e1 n1 i1 1 one)" "$(printf '%s\n3\n1' $e1)"
+expect "n1 restarted: a new instance counts from 1" "$(append $e1 n1 i3 1 four)" \
+  "$(printf '%s\n4\n0' $e1)"
+expect "the stream's length" "$(redis-cli -p "$port" XLEN stream)" 4
+expect "the sequences in the stream" \
+  "$(redis-cli -p "$port" XRANGE stream - + | awk 'prev == "seq" { print } { prev = $0 }' | tr '\n' ' ')" \
+  "1 2 3 4 "
+expect "the messages in order" \
+  "$(redis-cli -p "$port" XRANGE stream - + | awk 'prev == "message" { print } { prev = $0 }' | tr '\n' ' ')" \
+  "one two three four "
+for i in $(seq 5 300); do append $e1 n1 i3 "$((i - 3))" "m$i" 50 >/dev/null; done
+length=$(redis-cli -p "$port" XLEN stream)
+[ "$length" -ge 50 ] && [ "$length" -lt 300 ] || fail "MAXLEN ~ 50 left $length entries"
+expect "the last sequence" "$(redis-cli -p "$port" HGET room seq)" 300
+echo "append.lua OK"
