@@ -10,7 +10,7 @@ TCPCHAT_PACKAGES=(
   dpkg-dev file groff-base man-db strace
   clang-14 libclang-rt-14-dev
   prometheus
-  libssl-dev openssl
+  libssl-dev openssl libhiredis-dev
   redis-server
 )
 
