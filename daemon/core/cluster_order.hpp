@@ -1,0 +1,76 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/sequencer.hpp"
+#include "tcpchat/message.hpp"
+
+namespace tcpchat {
+
+// The cluster's order as one node sees it: the messages it has sent to Redis to append and not
+// yet read back, and the stream's entries, which alone are delivered, in the stream's order.
+// Its own messages come back through the stream too, so every node delivers the same order and
+// nothing that Redis did not append. No I/O: the Redis link feeds it.
+class ClusterOrder {
+ public:
+  // One entry of the room's stream.
+  struct Entry {
+    std::uint64_t seq;
+    std::string node;
+    std::string instance;
+    std::uint64_t counter;
+    Message message;
+  };
+  // How an entry broke the run of sequence numbers: Redis trimmed past this node, lost the room
+  // (another epoch), or lost its last writes (a sequence not after the last one delivered).
+  enum class Gap : unsigned char { none, trim, epoch, rewind };
+
+  // `node` and `instance` name this node's appends (the instance is drawn at each start).
+  ClusterOrder(OrderedSink& sink, std::string node, std::string instance);
+
+  // Keeps a message to append; returns its counter, the last part of its id.
+  std::uint64_t submit(const std::shared_ptr<Origin>& origin, const Message& message);
+  // Redis will never append the message of `counter` (it was never sent, or Redis refused it):
+  // its origin hears why. Messages read back are not affected.
+  void refuse(std::uint64_t counter, const Refusal& why);
+  // An entry read from the stream under the room's `epoch`: delivered to the sink, with its
+  // origin when it is one of ours still pending. Returns the gap it shows, if any; delivery goes
+  // on from it either way.
+  Gap read(std::string_view epoch, const Entry& entry);
+
+  std::uint64_t last_seq() const { return last_seq_; }
+  const std::string& epoch() const { return epoch_; }
+  std::size_t pending() const { return pending_.size(); }
+  std::size_t pending_bytes() const { return pending_bytes_; }
+  // The counters still pending, oldest first: what a new link retries, in its order.
+  template <class Visit>
+  void for_each_pending(Visit&& visit) const {
+    for (const auto& p : pending_) visit(p.counter, p.message);
+  }
+
+ private:
+  struct Pending {
+    std::uint64_t counter;
+    Message message;
+    std::weak_ptr<Origin> origin;
+    std::size_t bytes;
+  };
+  void forget(std::deque<Pending>::iterator it);
+
+  OrderedSink& sink_;
+  std::string node_;
+  std::string instance_;
+  std::uint64_t next_counter_ = 1;
+  std::deque<Pending> pending_;  // counter order, which is the order of the appends
+  std::size_t pending_bytes_ = 0;
+  std::string epoch_;           // empty until the first entry
+  std::uint64_t last_seq_ = 0;  // of the last entry delivered
+};
+
+}  // namespace tcpchat
