@@ -8,26 +8,13 @@
 #include "fake_members.hpp"
 
 using namespace tcpchat;
+using tcpchat::test::Accepted;
 using tcpchat::test::message;
 using tcpchat::test::RecordingOrigin;
+using tcpchat::test::RecordingSink;
 using Gap = ClusterOrder::Gap;
 
 namespace {
-
-struct Delivered {
-  std::uint64_t seq;
-  std::string text;
-  const Origin* origin;
-  bool operator==(const Delivered&) const = default;
-};
-
-class RecordingSink final : public OrderedSink {
- public:
-  void on_sequenced(const Sequenced& s) override {
-    delivered.push_back({s.seq, s.message.message, s.origin});
-  }
-  std::vector<Delivered> delivered;
-};
 
 ClusterOrder::Entry entry(std::uint64_t seq, std::string node, std::string instance,
                           std::uint64_t counter, std::string text) {
@@ -49,9 +36,9 @@ TEST_CASE("entries are delivered in the stream's order, ours with their origin",
   CHECK(order.read(epoch, entry(7, "n2", "x", 1, "theirs")) == Gap::none);
   CHECK(order.read(epoch, entry(8, "n1", "i1", 1, "mine")) == Gap::none);
   CHECK(order.read(epoch, entry(9, "n1", "i1", 2, "mine too")) == Gap::none);
-  CHECK(sink.delivered == std::vector<Delivered>{{7, "theirs", nullptr},
-                                                 {8, "mine", origin.get()},
-                                                 {9, "mine too", origin.get()}});
+  CHECK(sink.accepted == std::vector<Accepted>{{7, "theirs", nullptr},
+                                               {8, "mine", origin.get()},
+                                               {9, "mine too", origin.get()}});
   CHECK(order.pending() == 0);
   CHECK(order.pending_bytes() == 0);
   CHECK(order.last_seq() == 9);
@@ -65,10 +52,10 @@ TEST_CASE("a previous instance of this node is another origin", "[cluster]") {
   order.submit(origin, message("new"));
   // Counter 1 of the instance before the restart is not ours: it must not take our pending one.
   order.read(epoch, entry(1, "n1", "i1", 1, "old"));
-  CHECK(sink.delivered.back().origin == nullptr);
+  CHECK(sink.accepted.back().origin == nullptr);
   CHECK(order.pending() == 1);
   order.read(epoch, entry(2, "n1", "i2", 1, "new"));
-  CHECK(sink.delivered.back().origin == origin.get());
+  CHECK(sink.accepted.back().origin == origin.get());
 }
 
 TEST_CASE("a refused append reaches its sender, and nobody else hears of it", "[cluster]") {
@@ -80,7 +67,7 @@ TEST_CASE("a refused append reaches its sender, and nobody else hears of it", "[
   order.refuse(refused, {"ClusterUnavailable", "the cluster is unavailable", "detail"});
   CHECK(origin->refusals ==
         std::vector<RecordingOrigin::Refused>{{"refused", "ClusterUnavailable"}});
-  CHECK(sink.delivered.empty());
+  CHECK(sink.accepted.empty());
   CHECK(order.pending() == 1);
   order.refuse(refused, {"ClusterUnavailable", "again", ""});  // once only
   CHECK(origin->refusals.size() == 1);
@@ -99,7 +86,7 @@ TEST_CASE("a jump, a rewind and a new epoch are each told, and delivery goes on"
   CHECK(order.read(epoch, entry(120, "n2", "x", 4, "lost writes")) == Gap::rewind);
   CHECK(order.read("another epoch", entry(1, "n2", "y", 1, "room lost")) == Gap::epoch);
   CHECK(order.read("another epoch", entry(2, "n2", "y", 2, "again")) == Gap::none);
-  CHECK(sink.delivered.size() == 6);
+  CHECK(sink.accepted.size() == 6);
   CHECK(order.last_seq() == 2);
 }
 

@@ -55,4 +55,20 @@ class RecordingOrigin final : public Origin {
   std::string peer_ = "127.0.0.1:5000";
 };
 
+// What a sink was given: the sequence, the text and the origin of each accepted message.
+struct Accepted {
+  std::uint64_t seq;
+  std::string text;
+  const Origin* origin;
+  bool operator==(const Accepted&) const = default;
+};
+
+class RecordingSink final : public OrderedSink {
+ public:
+  void on_sequenced(const Sequenced& s) override {
+    accepted.push_back({s.seq, s.message.message, s.origin});
+  }
+  std::vector<Accepted> accepted;
+};
+
 }  // namespace tcpchat::test

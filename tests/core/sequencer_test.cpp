@@ -7,26 +7,13 @@
 #include "fake_members.hpp"
 
 using namespace tcpchat;
+using tcpchat::test::Accepted;
 using tcpchat::test::message;
 using tcpchat::test::RecordingMember;
 using tcpchat::test::RecordingOrigin;
+using tcpchat::test::RecordingSink;
 
 namespace {
-
-struct Accepted {
-  std::uint64_t seq;
-  std::string text;
-  const Origin* origin;
-  bool operator==(const Accepted&) const = default;
-};
-
-class RecordingSink final : public OrderedSink {
- public:
-  void on_sequenced(const Sequenced& s) override {
-    accepted.push_back({s.seq, s.message.message, s.origin});
-  }
-  std::vector<Accepted> accepted;
-};
 
 // Records what it is given, or refuses with `failure` while that is set.
 class FakeJournal final : public Journal {
