@@ -141,7 +141,6 @@ int run(int argc, char** argv) {
       // As nginx -t: the certificate and key must load, not merely be named.
       if (inv.config.tls()) {
         try {
-          if (const auto problem = tls_setting_problem(inv.config)) throw TlsError(*problem);
           const auto context = TlsContext::load(inv.config);
           const auto now = std::chrono::system_clock::now();
           std::cerr << "tcpchatd: TLS certificate: " << describe(context->certificate(), now)

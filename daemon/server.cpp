@@ -100,10 +100,7 @@ void Server::open_listeners() {
                       "set tls-port, or plaintext = true");
   }
   // The certificate first: a bad one must not leave ports bound for nothing.
-  if (tls) {
-    if (const auto problem = tls_setting_problem(config_)) throw TlsError(*problem);
-    tls_context_ = TlsContext::load(config_);
-  }
+  if (tls) tls_context_ = TlsContext::load(config_);
   // Protected mode covers what the service manager passes too: its .socket unit is config.
   if (!config_.allow_anonymous) {
     for (const auto& p : passed) {
@@ -427,7 +424,6 @@ void Server::reload_accounts() {
 void Server::reload_tls() {
   if (!tls_context_) return;
   try {
-    if (const auto problem = tls_setting_problem(config_)) throw TlsError(*problem);
     tls_context_ = TlsContext::load(config_);
   } catch (const TlsError& e) {
     log::error(std::string("SIGHUP: ") + e.what() + "; new TLS connections keep the certificate " +

@@ -99,10 +99,10 @@ Accounts::Digest token_digest(std::string_view token) {
   return digest;
 }
 
-std::string hex(const Accounts::Digest& digest) {
+std::string hex(std::span<const unsigned char> bytes) {
   static constexpr char digits[] = "0123456789abcdef";
   std::string out;
-  for (const unsigned char b : digest) {
+  for (const unsigned char b : bytes) {
     out += digits[b >> 4];
     out += digits[b & 15];
   }
@@ -110,15 +110,11 @@ std::string hex(const Accounts::Digest& digest) {
 }
 
 std::string new_token() {
-  unsigned char random[token_bytes];
-  if (RAND_bytes(random, sizeof random) != 1) throw std::runtime_error("the CSPRNG failed");
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  for (const unsigned char b : random) {
-    out += digits[b >> 4];
-    out += digits[b & 15];
+  std::array<unsigned char, token_bytes> random{};
+  if (RAND_bytes(random.data(), static_cast<int>(random.size())) != 1) {
+    throw std::runtime_error("the CSPRNG failed");
   }
-  return out;
+  return hex(random);
 }
 
 std::string account_line(std::string_view name, std::string_view token) {

@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -41,7 +42,8 @@ class Accounts {
 // A token: 32 lowercase hex characters, 128 bits from the system's CSPRNG.
 std::string new_token();
 Accounts::Digest token_digest(std::string_view token);
-std::string hex(const Accounts::Digest& digest);
+// Lowercase hexadecimal, two digits a byte.
+std::string hex(std::span<const unsigned char> bytes);
 // Why `name` cannot be an account, or nothing: 1 to 64 bytes of UTF-8, no `:`, and a name anyone
 // may go by (not the server's, no control or bidirectional characters).
 std::optional<std::string> account_name_problem(std::string_view name);

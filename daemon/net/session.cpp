@@ -116,6 +116,18 @@ bool Session::join_room() {
 
 // ---- authentication ----
 
+namespace {
+
+// Failures count by address, an IPv6 one by its /64: one host holds a whole /64.
+std::string throttle_key(const asio::ip::address& address) {
+  if (address.is_v4()) return address.to_string();
+  auto bytes = address.to_v6().to_bytes();
+  std::fill(bytes.begin() + 8, bytes.end(), 0);
+  return asio::ip::address_v6(bytes).to_string() + "/64";
+}
+
+}  // namespace
+
 void Session::begin_authentication() {
   const std::size_t limit = context_.hub.config().max_unauthenticated;
   if (context_.access.unauthenticated >= limit) {
@@ -150,13 +162,15 @@ bool Session::authenticate(const Message& m) {
                   "authenticate first: a frame with subject @AUTH, your account as client_name "
                   "and your token as message");
   }
-  const std::string key = throttle_key();
+  const auto address = peer_address();
+  const std::string key = address ? throttle_key(*address) : peer_;
   const SteadyTime now = Clock::now();
   if (access.throttle.throttled(key, now)) {
     return refuse(AuthFailure::throttled, server_subject::auth_throttled,
                   "too many failed attempts from your address; try again in a minute");
   }
-  if (!tls_ && !context_.hub.config().allow_plaintext_auth && !peer_is_loopback()) {
+  if (!tls_ && !context_.hub.config().allow_plaintext_auth &&
+      !(address && address->is_loopback())) {
     access.throttle.failed(key, now);
     return refuse(AuthFailure::bad_token, server_subject::auth_failed,
                   "tokens are not taken in clear from beyond this host: connect with TLS");
@@ -232,28 +246,14 @@ void Session::release_name() {
   claimed_name_.reset();
 }
 
-// Failures count by address, an IPv6 one by its /64: one host holds a whole /64.
-std::string Session::throttle_key() const {
+std::optional<asio::ip::address> Session::peer_address() const {
   boost::system::error_code ec;
-  auto address = socket_.remote_endpoint(ec).address();
-  if (ec) return peer_;
+  const auto address = socket_.remote_endpoint(ec).address();
+  if (ec) return std::nullopt;
   if (address.is_v6() && address.to_v6().is_v4_mapped()) {
-    address = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
+    return asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
   }
-  if (address.is_v4()) return address.to_string();
-  auto bytes = address.to_v6().to_bytes();
-  std::fill(bytes.begin() + 8, bytes.end(), 0);
-  return asio::ip::address_v6(bytes).to_string() + "/64";
-}
-
-bool Session::peer_is_loopback() const {
-  boost::system::error_code ec;
-  auto address = socket_.remote_endpoint(ec).address();
-  if (ec) return false;
-  if (address.is_v6() && address.to_v6().is_v4_mapped()) {
-    address = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
-  }
-  return address.is_loopback();
+  return address;
 }
 
 // ---- TLS ----

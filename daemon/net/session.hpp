@@ -135,8 +135,8 @@ class Session final : public Member,
   // with --unique-names): the @SERVER reply, or nothing when it may.
   std::optional<Refusal> name_refusal_of(const Message& m);
   void release_name();
-  std::string throttle_key() const;
-  bool peer_is_loopback() const;
+  // The peer's address, an IPv4 one mapped into IPv6 as IPv4, or nothing once it is gone.
+  std::optional<boost::asio::ip::address> peer_address() const;
   bool reading() const { return state_ == State::open || state_ == State::authenticating; }
   void admit();
   bool join_room();

@@ -66,9 +66,23 @@ CertificateInfo inspect(X509* certificate) {
   return info;
 }
 
+// The first setting a TLS server lacks, in one sentence, or nothing.
+std::optional<std::string> tls_setting_problem(const Config& config) {
+  if (config.tls_cert_file.empty() || config.tls_key_file.empty()) {
+    return "TLS needs tls-cert-file and tls-key-file (a PEM certificate chain and its key)";
+  }
+  if (config.tls_verify_clients != TlsVerify::no && config.tls_ca_file.empty()) {
+    return "tls-verify-clients = " +
+           std::string(config.tls_verify_clients == TlsVerify::optional ? "optional" : "require") +
+           " needs tls-ca-file, the CA certificates that client certificates must chain to";
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::shared_ptr<const TlsContext> TlsContext::load(const Config& config) {
+  if (const auto problem = tls_setting_problem(config)) throw TlsError(*problem);
   require_readable(config.tls_cert_file, "certificate file");
   require_readable(config.tls_key_file, "key file");
   if (!config.tls_ca_file.empty()) require_readable(config.tls_ca_file, "CA file");
@@ -174,18 +188,6 @@ std::optional<std::string> expiry_warning(const CertificateInfo& certificate,
   if (certificate.not_after - now <= expiry_notice) {
     return "the TLS certificate expires on " + utc_text(certificate.not_after) + ", in " +
            std::to_string(days_left(certificate, now)) + " days: renew it and reload";
-  }
-  return std::nullopt;
-}
-
-std::optional<std::string> tls_setting_problem(const Config& config) {
-  if (config.tls_cert_file.empty() || config.tls_key_file.empty()) {
-    return "TLS needs tls-cert-file and tls-key-file (a PEM certificate chain and its key)";
-  }
-  if (config.tls_verify_clients != TlsVerify::no && config.tls_ca_file.empty()) {
-    return "tls-verify-clients = " +
-           std::string(config.tls_verify_clients == TlsVerify::optional ? "optional" : "require") +
-           " needs tls-ca-file, the CA certificates that client certificates must chain to";
   }
   return std::nullopt;
 }

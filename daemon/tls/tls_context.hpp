@@ -30,7 +30,8 @@ struct TlsError : std::runtime_error {
 // own reference to the context, so connections outlive a reload that replaces it.
 class TlsContext {
  public:
-  // Reads the files the configuration names; throws TlsError.
+  // Checks that the settings name a certificate and key (and a CA for client verification),
+  // then reads the files; throws TlsError.
   static std::shared_ptr<const TlsContext> load(const Config& config);
 
   SSL_CTX* native() const { return context_.native_handle(); }
@@ -52,9 +53,5 @@ std::optional<std::string> expiry_warning(const CertificateInfo& certificate,
                                           std::chrono::system_clock::time_point now);
 // Whole days until the certificate expires, negative once it has.
 long days_left(const CertificateInfo& certificate, std::chrono::system_clock::time_point now);
-
-// For a daemon that serves TLS: whether the settings name a certificate and key, and a CA for
-// client verification; the sentence of the first that is missing.
-std::optional<std::string> tls_setting_problem(const Config& config);
 
 }  // namespace tcpchat
