@@ -160,6 +160,9 @@ std::string to_ini(const Config& config) {
   std::string out = "# effective tcpchatd configuration\n";
   for (const auto& spec : option_table()) {
     auto values = spec.format(config);
+    if (spec.mask) {
+      for (auto& value : values) value = spec.mask(value);
+    }
     // A repeated setting left at its default (tls-bind: the bind addresses) is an empty line,
     // which reads back as the default, rather than nothing at all.
     if (values.empty()) values.emplace_back();
@@ -184,7 +187,8 @@ ReloadPlan plan_reload(const Config& running, const Config& next) {
     if (before == after) continue;
     const bool keep = spec->reload == Reload::restart;
     (keep ? plan.restart : plan.changed)
-        .push_back(std::string(spec->name) + " " + before + " -> " + after);
+        .push_back(std::string(spec->name) + " " + spec->shown(running) + " -> " +
+                   spec->shown(next));
     if (keep) spec->copy(plan.config, running);
   }
   return plan;

@@ -61,6 +61,15 @@ struct Config {
   bool names_from_certificate = false;
   bool unique_names = false;
 
+  // Several nodes as one room, through Redis Streams.
+  std::string cluster;  // redis://[USER:PASSWORD@]HOST:PORT[/DB]; empty: a single node
+  std::string cluster_password_file;  // the password, instead of the URL's
+  std::string cluster_room = "tcpchat";
+  std::string cluster_node;  // empty: HOSTNAME:PORT, with the first bound chat port
+  std::size_t cluster_stream_length = 10'000;
+  Duration cluster_timeout = std::chrono::seconds(10);
+  std::size_t cluster_max_pending_bytes = 8u << 20;
+
   std::string monitor;  // ADDR:PORT of the HTTP monitoring endpoint; empty: none
   bool monitor_clients = true;
 

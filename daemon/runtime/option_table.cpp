@@ -1,10 +1,12 @@
 #include "runtime/option_table.hpp"
 
+#include <algorithm>
 #include <array>
 #include <boost/asio/ip/address.hpp>
 #include <utility>
 
 #include "runtime/host_port.hpp"
+#include "runtime/redis_url.hpp"
 
 namespace tcpchat {
 namespace {
@@ -148,6 +150,38 @@ struct Endpoint {
   std::string format(const std::string& s) const { return s; }
 };
 
+// The cluster's Redis, or empty for none.
+struct ClusterUrl {
+  std::string parse(std::string_view text, std::string_view option) const {
+    if (text.empty()) return {};
+    const auto parsed = parse_redis_url(text);
+    if (!parsed.url) throw InvalidValue(invalid_value(option, text, parsed.problem));
+    return std::string(text);
+  }
+  std::string format(const std::string& s) const { return s; }
+};
+
+std::string masked_url(const std::string& text) {
+  const auto parsed = parse_redis_url(text);
+  return parsed.url ? parsed.url->masked() : text;
+}
+
+// A name that goes into Redis keys and client names: printable, without spaces.
+struct Name {
+  bool may_be_empty = false;
+  std::string parse(std::string_view text, std::string_view option) const {
+    if (text.empty() && may_be_empty) return {};
+    const bool plain = !text.empty() && text.size() <= 200 &&
+                       std::ranges::all_of(text, [](char c) { return c > ' ' && c < 127; });
+    if (!plain) {
+      throw InvalidValue(invalid_value(
+          option, text, "expected 1 to 200 printable ASCII characters without spaces"));
+    }
+    return std::string(text);
+  }
+  std::string format(const std::string& s) const { return s; }
+};
+
 struct Shape {
   std::string_view name;
   std::string_view value_name;
@@ -207,6 +241,10 @@ constexpr std::size_t least_history_bytes = 64 * 1024;
 constexpr std::uint64_t most_handshakes = 100'000;
 // The write and frame deadlines are the slow-consumer and slowloris defences: never off.
 constexpr Duration least_deadline{10};
+// Redis must keep enough of the stream for a node that reconnects within seconds to resume.
+constexpr std::uint64_t least_stream_length = 100;
+// The cluster link's liveness bound is 1 s: deciding an outcome needs a few of them.
+constexpr Duration least_cluster_timeout = std::chrono::seconds(2);
 constexpr std::string_view why_least_deadline =
     "; it cannot be turned off, it defends the daemon against clients that stall";
 
@@ -363,6 +401,42 @@ std::vector<OptionSpec> make_table() {
   t.push_back(single({"unique-names", "true|false",
                       "without accounts, refuse a name another connection is using", R::live},
                      &Config::unique_names, Switch{}));
+  {
+    auto url = single({"cluster", "URL",
+                       "redis://[USER:PASSWORD@]HOST:PORT[/DB]: join the nodes that use this "
+                       "Redis as one room, ordered by a Redis Stream (the password is masked in "
+                       "logs and --check-config)",
+                       R::restart, "", "none, a single node"},
+                      &Config::cluster, ClusterUrl{});
+    url.mask = &masked_url;
+    t.push_back(std::move(url));
+  }
+  t.push_back(single({"cluster-password-file", "PATH",
+                      "read the Redis password from PATH (its first line) instead of the URL",
+                      R::restart, "", "none"},
+                     &Config::cluster_password_file, Text{}));
+  t.push_back(single({"cluster-room", "NAME",
+                      "the room's name in Redis: nodes with the same one are one room", R::restart},
+                     &Config::cluster_room, Name{}));
+  t.push_back(
+      single({"cluster-node", "NAME", "this node's name in the stream and in Redis' CLIENT LIST",
+              R::restart, "", "HOSTNAME:PORT, with the first bound chat port"},
+             &Config::cluster_node, Name{.may_be_empty = true}));
+  t.push_back(single(
+      {"cluster-stream-length", "N",
+       "stream entries Redis keeps (about: MAXLEN ~); the same on every node", R::restart},
+      &Config::cluster_stream_length, Count<std::size_t>{least_stream_length, most_messages}));
+  t.push_back(single({"cluster-timeout", "DURATION",
+                      "a message Redis has not confirmed this long after it was sent is refused "
+                      "as of unknown outcome",
+                      R::restart},
+                     &Config::cluster_timeout, Time{.min = least_cluster_timeout, .why_min = {}}));
+  t.push_back(single({"cluster-max-pending-bytes", "BYTES",
+                      "bytes of messages sent to Redis and not yet read back; past it the node "
+                      "stops reading from its clients",
+                      R::restart},
+                     &Config::cluster_max_pending_bytes,
+                     Bytes{.min = least_queue_bytes, .plain = false, .why_min = {}}));
   t.push_back(single({"monitor", "ADDRESS:PORT",
                       "serve HTTP monitoring (/metrics, /clients, /healthz, /readyz) there, "
                       "without authentication: keep it on loopback",
@@ -414,6 +488,11 @@ std::string OptionSpec::joined(const Config& config) const {
     out += value;
   }
   return out;
+}
+
+std::string OptionSpec::shown(const Config& config) const {
+  const std::string value = joined(config);
+  return mask ? mask(value) : value;
 }
 
 std::string OptionSpec::default_text() const {

@@ -45,6 +45,8 @@ struct OptionSpec {
       parse;
   // The setting's INI values (one unless repeated).
   std::function<std::vector<std::string>(const Config&)> format;
+  // For a setting that holds a secret: the value as logs and --check-config show it.
+  std::string (*mask)(const std::string& value) = nullptr;
   // Copies the setting from `from` into `to`.
   std::function<void(Config& to, const Config& from)> copy;
 
@@ -52,6 +54,8 @@ struct OptionSpec {
   std::string default_text() const;
   // The setting's value as one string: repeated values joined by commas.
   std::string joined(const Config& config) const;
+  // The same, with a secret masked.
+  std::string shown(const Config& config) const;
 };
 
 // Every setting, in the order --help and --check-config list them.

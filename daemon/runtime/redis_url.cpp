@@ -1,4 +1,4 @@
-#include "cluster/redis_url.hpp"
+#include "runtime/redis_url.hpp"
 
 #include <charconv>
 

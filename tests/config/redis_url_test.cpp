@@ -1,5 +1,5 @@
 // The --cluster URL: the Redis URI convention, and the password never shown.
-#include "cluster/redis_url.hpp"
+#include "runtime/redis_url.hpp"
 
 #include <catch2/catch.hpp>
 
