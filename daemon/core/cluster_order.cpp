@@ -6,13 +6,18 @@
 
 namespace tcpchat {
 
-ClusterOrder::ClusterOrder(OrderedSink& sink, std::string node, std::string instance)
-    : sink_(sink), node_(std::move(node)), instance_(std::move(instance)) {}
+ClusterOrder::ClusterOrder(OrderedSink& sink, std::string node, std::string instance,
+                           Refusal skipped)
+    : sink_(sink),
+      node_(std::move(node)),
+      instance_(std::move(instance)),
+      skipped_(std::move(skipped)) {}
 
-std::uint64_t ClusterOrder::submit(const std::shared_ptr<Origin>& origin, const Message& message) {
+std::uint64_t ClusterOrder::submit(const std::shared_ptr<Origin>& origin, const Message& message,
+                                   SteadyTime now) {
   const std::uint64_t counter = next_counter_++;
   const std::size_t bytes = encoded_body_size(message);
-  pending_.push_back({counter, message, origin, bytes});
+  pending_.push_back({counter, message, origin, bytes, now});
   pending_bytes_ += bytes;
   return counter;
 }
@@ -25,15 +30,43 @@ void ClusterOrder::forget(std::deque<Pending>::iterator it) {
 void ClusterOrder::refuse(std::uint64_t counter, const Refusal& why) {
   const auto it = std::find_if(pending_.begin(), pending_.end(),
                                [&](const Pending& p) { return p.counter == counter; });
-  if (it == pending_.end()) return;
+  if (it != pending_.end()) refuse(it, why);
+}
+
+void ClusterOrder::refuse(std::deque<Pending>::iterator it, const Refusal& why) {
   const Message message = it->message;
   const auto origin = it->origin.lock();
   forget(it);
   if (origin) origin->refused(std::span<const Message>(&message, 1), why);
 }
 
-ClusterOrder::Gap ClusterOrder::read(std::string_view epoch, const Entry& entry) {
+std::size_t ClusterOrder::expire(SteadyTime deadline, const Refusal& why) {
+  std::size_t n = 0;
+  // Submission times rise with the counter, so the expired ones are at the front.
+  while (!pending_.empty() && pending_.front().submitted < deadline) {
+    refuse(pending_.begin(), why);
+    ++n;
+  }
+  return n;
+}
+
+ClusterOrder::Gap ClusterOrder::resume(std::string_view epoch, std::uint64_t newest_seq) {
+  if (epoch_.empty()) return Gap::none;
   Gap gap = Gap::none;
+  if (epoch != epoch_) {
+    gap = Gap::epoch;
+    last_seq_ = 0;  // the new room's entries count from its start
+  } else if (newest_seq < last_seq_) {
+    gap = Gap::rewind;
+    last_seq_ = newest_seq;
+  }
+  epoch_ = std::string(epoch);
+  return gap;
+}
+
+ClusterOrder::Read ClusterOrder::read(std::string_view epoch, const Entry& entry) {
+  Read out;
+  Gap& gap = out.gap;
   if (!epoch_.empty() && epoch != epoch_) {
     gap = Gap::epoch;
   } else if (last_seq_ != 0 && entry.seq <= last_seq_) {
@@ -46,19 +79,19 @@ ClusterOrder::Gap ClusterOrder::read(std::string_view epoch, const Entry& entry)
 
   std::shared_ptr<Origin> origin;
   if (entry.node == node_ && entry.instance == instance_) {
-    // Appends are FIFO, so ours come back in counter order: older pending ones were dropped by
-    // a trim or a loss, and will never come back.
+    // Appends are FIFO, so ours come back in counter order: an older pending one will never
+    // come back. Without a gap it was not appended; past one, it may have been, unseen here.
     while (!pending_.empty() && pending_.front().counter < entry.counter) {
-      pending_bytes_ -= pending_.front().bytes;
-      pending_.pop_front();
+      refuse(pending_.begin(), skipped_);
     }
     if (!pending_.empty() && pending_.front().counter == entry.counter) {
       origin = pending_.front().origin.lock();
+      out.submitted = pending_.front().submitted;
       forget(pending_.begin());
     }
   }
   sink_.on_sequenced({entry.seq, entry.message, origin.get()});
-  return gap;
+  return out;
 }
 
 }  // namespace tcpchat

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "core/sequencer.hpp"
+#include "core/time.hpp"
 #include "tcpchat/message.hpp"
 
 namespace tcpchat {
@@ -31,18 +32,32 @@ class ClusterOrder {
   // (another epoch), or lost its last writes (a sequence not after the last one delivered).
   enum class Gap : unsigned char { none, trim, epoch, rewind };
 
+  // What reading an entry showed.
+  struct Read {
+    Gap gap = Gap::none;
+    std::optional<SteadyTime> submitted;  // when the entry is ours: when it was submitted
+  };
+
   // `node` and `instance` name this node's appends (the instance is drawn at each start).
-  ClusterOrder(OrderedSink& sink, std::string node, std::string instance);
+  // `skipped` is what the sender of one of ours hears when a later one of ours comes back
+  // before it: Redis did not append it.
+  ClusterOrder(OrderedSink& sink, std::string node, std::string instance, Refusal skipped);
 
   // Keeps a message to append; returns its counter, the last part of its id.
-  std::uint64_t submit(const std::shared_ptr<Origin>& origin, const Message& message);
+  std::uint64_t submit(const std::shared_ptr<Origin>& origin, const Message& message,
+                       SteadyTime now);
   // Redis will never append the message of `counter` (it was never sent, or Redis refused it):
   // its origin hears why. Messages read back are not affected.
   void refuse(std::uint64_t counter, const Refusal& why);
   // An entry read from the stream under the room's `epoch`: delivered to the sink, with its
   // origin when it is one of ours still pending. Returns the gap it shows, if any; delivery goes
   // on from it either way.
-  Gap read(std::string_view epoch, const Entry& entry);
+  Read read(std::string_view epoch, const Entry& entry);
+  // The room's epoch and newest sequence as a new link reads them: the gap they show against
+  // what was delivered (an epoch change or a rewind), which then becomes the position.
+  Gap resume(std::string_view epoch, std::uint64_t newest_seq);
+  // Refuses, with `why`, the pending messages submitted before `deadline`; returns how many.
+  std::size_t expire(SteadyTime deadline, const Refusal& why);
 
   std::uint64_t last_seq() const { return last_seq_; }
   const std::string& epoch() const { return epoch_; }
@@ -60,12 +75,15 @@ class ClusterOrder {
     Message message;
     std::weak_ptr<Origin> origin;
     std::size_t bytes;
+    SteadyTime submitted;
   };
   void forget(std::deque<Pending>::iterator it);
+  void refuse(std::deque<Pending>::iterator it, const Refusal& why);
 
   OrderedSink& sink_;
   std::string node_;
   std::string instance_;
+  Refusal skipped_;
   std::uint64_t next_counter_ = 1;
   std::deque<Pending> pending_;  // counter order, which is the order of the appends
   std::size_t pending_bytes_ = 0;

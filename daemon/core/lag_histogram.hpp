@@ -6,7 +6,8 @@
 
 namespace tcpchat {
 
-// How late the loop ran a periodic timer, as a cumulative histogram in the Prometheus way. The
+// Seconds as a cumulative histogram in the Prometheus way: how late the loop ran a periodic timer,
+// how long a cluster append took. The
 // bounds reach from well under one message's handling to a stall that fails the health check.
 class LagHistogram {
  public:

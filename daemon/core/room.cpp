@@ -55,10 +55,24 @@ void Room::close_holes() {
   holes_ = 0;
 }
 
+void Room::announce(const Frame& frame) {
+  deliver_all(frame);
+}
+
+void Room::clear_history() {
+  history_.clear();
+  history_bytes_ = 0;
+}
+
 Frame Room::publish(const Sequenced& accepted) {
   Frame frame = encode_frame(accepted.message);
   ++messages_;
   remember(frame);
+  deliver_all(frame);
+  return frame;
+}
+
+void Room::deliver_all(const Frame& frame) {
   broadcasting_ = true;
   // Members who join meanwhile are appended past `count` and were replayed the frame already.
   const std::size_t count = members_.size();
@@ -67,7 +81,6 @@ Frame Room::publish(const Sequenced& accepted) {
   }
   broadcasting_ = false;
   if (holes_ > 0) close_holes();
-  return frame;
 }
 
 void Room::preload(std::span<const Message> messages) {

@@ -39,6 +39,10 @@ class Room {
   // Encodes `accepted`, keeps it in the history and delivers it to every member; returns the
   // shared frame.
   Frame publish(const Sequenced& accepted);
+  // Delivers `frame` to every member, outside the history: a notice of the room's own.
+  void announce(const Frame& frame);
+  // Forgets the history: a cluster node fills it from the stream instead.
+  void clear_history();
   // Adds messages recorded before a restart to the history, oldest first, without delivering.
   void preload(std::span<const Message> messages);
   void set_limits(RoomLimits limits);
@@ -49,6 +53,7 @@ class Room {
 
  private:
   void remember(const Frame& frame);
+  void deliver_all(const Frame& frame);
   void trim_history();
   void close_holes();
 

@@ -22,20 +22,22 @@ ClusterOrder::Entry entry(std::uint64_t seq, std::string node, std::string insta
 }
 
 const std::string epoch = "0123456789abcdef0123456789abcdef";
+const Refusal skipped{"ClusterUnavailable", "not confirmed", "skipped"};
+const SteadyTime t0{std::chrono::seconds(100)};
 
 }  // namespace
 
 TEST_CASE("entries are delivered in the stream's order, ours with their origin", "[cluster]") {
   RecordingSink sink;
-  ClusterOrder order(sink, "n1", "i1");
+  ClusterOrder order(sink, "n1", "i1", skipped);
   auto origin = std::make_shared<RecordingOrigin>();
-  CHECK(order.submit(origin, message("mine")) == 1);
-  CHECK(order.submit(origin, message("mine too")) == 2);
+  CHECK(order.submit(origin, message("mine"), t0) == 1);
+  CHECK(order.submit(origin, message("mine too"), t0) == 2);
   CHECK(order.pending() == 2);
   CHECK(order.pending_bytes() > 0);
-  CHECK(order.read(epoch, entry(7, "n2", "x", 1, "theirs")) == Gap::none);
-  CHECK(order.read(epoch, entry(8, "n1", "i1", 1, "mine")) == Gap::none);
-  CHECK(order.read(epoch, entry(9, "n1", "i1", 2, "mine too")) == Gap::none);
+  CHECK(order.read(epoch, entry(7, "n2", "x", 1, "theirs")).gap == Gap::none);
+  CHECK(order.read(epoch, entry(8, "n1", "i1", 1, "mine")).gap == Gap::none);
+  CHECK(order.read(epoch, entry(9, "n1", "i1", 2, "mine too")).gap == Gap::none);
   CHECK(sink.accepted == std::vector<Accepted>{{7, "theirs", nullptr},
                                                {8, "mine", origin.get()},
                                                {9, "mine too", origin.get()}});
@@ -47,9 +49,9 @@ TEST_CASE("entries are delivered in the stream's order, ours with their origin",
 
 TEST_CASE("a previous instance of this node is another origin", "[cluster]") {
   RecordingSink sink;
-  ClusterOrder order(sink, "n1", "i2");
+  ClusterOrder order(sink, "n1", "i2", skipped);
   auto origin = std::make_shared<RecordingOrigin>();
-  order.submit(origin, message("new"));
+  order.submit(origin, message("new"), t0);
   // Counter 1 of the instance before the restart is not ours: it must not take our pending one.
   order.read(epoch, entry(1, "n1", "i1", 1, "old"));
   CHECK(sink.accepted.back().origin == nullptr);
@@ -60,10 +62,10 @@ TEST_CASE("a previous instance of this node is another origin", "[cluster]") {
 
 TEST_CASE("a refused append reaches its sender, and nobody else hears of it", "[cluster]") {
   RecordingSink sink;
-  ClusterOrder order(sink, "n1", "i1");
+  ClusterOrder order(sink, "n1", "i1", skipped);
   auto origin = std::make_shared<RecordingOrigin>();
-  const auto refused = order.submit(origin, message("refused"));
-  order.submit(origin, message("kept"));
+  const auto refused = order.submit(origin, message("refused"), t0);
+  order.submit(origin, message("kept"), t0);
   order.refuse(refused, {"ClusterUnavailable", "the cluster is unavailable", "detail"});
   CHECK(origin->refusals ==
         std::vector<RecordingOrigin::Refused>{{"refused", "ClusterUnavailable"}});
@@ -72,31 +74,64 @@ TEST_CASE("a refused append reaches its sender, and nobody else hears of it", "[
   order.refuse(refused, {"ClusterUnavailable", "again", ""});  // once only
   CHECK(origin->refusals.size() == 1);
   // A sender gone by then is simply forgotten.
-  const auto orphan = order.submit(std::make_shared<RecordingOrigin>(), message("orphan"));
+  const auto orphan = order.submit(std::make_shared<RecordingOrigin>(), message("orphan"), t0);
   order.refuse(orphan, {"ClusterError", "OOM", ""});
   CHECK(order.pending() == 1);
 }
 
 TEST_CASE("a jump, a rewind and a new epoch are each told, and delivery goes on", "[cluster]") {
   RecordingSink sink;
-  ClusterOrder order(sink, "n1", "i1");
-  CHECK(order.read(epoch, entry(100, "n2", "x", 1, "first")) == Gap::none);  // any start
-  CHECK(order.read(epoch, entry(101, "n2", "x", 2, "next")) == Gap::none);
-  CHECK(order.read(epoch, entry(150, "n2", "x", 3, "trimmed past")) == Gap::trim);
-  CHECK(order.read(epoch, entry(120, "n2", "x", 4, "lost writes")) == Gap::rewind);
-  CHECK(order.read("another epoch", entry(1, "n2", "y", 1, "room lost")) == Gap::epoch);
-  CHECK(order.read("another epoch", entry(2, "n2", "y", 2, "again")) == Gap::none);
+  ClusterOrder order(sink, "n1", "i1", skipped);
+  CHECK(order.read(epoch, entry(100, "n2", "x", 1, "first")).gap == Gap::none);  // any start
+  CHECK(order.read(epoch, entry(101, "n2", "x", 2, "next")).gap == Gap::none);
+  CHECK(order.read(epoch, entry(150, "n2", "x", 3, "trimmed past")).gap == Gap::trim);
+  CHECK(order.read(epoch, entry(120, "n2", "x", 4, "lost writes")).gap == Gap::rewind);
+  CHECK(order.read("another epoch", entry(1, "n2", "y", 1, "room lost")).gap == Gap::epoch);
+  CHECK(order.read("another epoch", entry(2, "n2", "y", 2, "again")).gap == Gap::none);
   CHECK(sink.accepted.size() == 6);
   CHECK(order.last_seq() == 2);
 }
 
-TEST_CASE("our pending messages that the stream skipped are forgotten", "[cluster]") {
+TEST_CASE("a pending message of ours that the stream skipped is refused to its sender",
+          "[cluster]") {
   RecordingSink sink;
-  ClusterOrder order(sink, "n1", "i1");
+  ClusterOrder order(sink, "n1", "i1", skipped);
   auto origin = std::make_shared<RecordingOrigin>();
-  order.submit(origin, message("trimmed before read"));
-  order.submit(origin, message("read"));
-  order.read(epoch, entry(5, "n1", "i1", 2, "read"));
+  order.submit(origin, message("skipped"), t0);
+  order.submit(origin, message("read"), t0 + std::chrono::seconds(1));
+  const auto read = order.read(epoch, entry(5, "n1", "i1", 2, "read"));
+  CHECK(read.submitted == t0 + std::chrono::seconds(1));
   CHECK(order.pending() == 0);
-  CHECK(origin->refusals.empty());  // it was appended: in the order, though not seen here
+  CHECK(origin->refusals ==
+        std::vector<RecordingOrigin::Refused>{{"skipped", "ClusterUnavailable"}});
+  CHECK(sink.accepted == std::vector<Accepted>{{5, "read", origin.get()}});
+}
+
+TEST_CASE("pending messages past the deadline are refused, oldest first", "[cluster]") {
+  RecordingSink sink;
+  ClusterOrder order(sink, "n1", "i1", skipped);
+  auto origin = std::make_shared<RecordingOrigin>();
+  order.submit(origin, message("old"), t0);
+  order.submit(origin, message("new"), t0 + std::chrono::seconds(5));
+  const Refusal unknown{"ClusterUnavailable", "outcome unknown", ""};
+  CHECK(order.expire(t0 + std::chrono::seconds(1), unknown) == 1);
+  CHECK(order.pending() == 1);
+  CHECK(origin->refusals == std::vector<RecordingOrigin::Refused>{{"old", "ClusterUnavailable"}});
+  // Read back after all: delivered, without its origin, which has heard already.
+  order.read(epoch, entry(1, "n1", "i1", 1, "old"));
+  CHECK(sink.accepted == std::vector<Accepted>{{1, "old", nullptr}});
+  CHECK(order.pending() == 1);
+}
+
+TEST_CASE("a new link's position tells an epoch change or a rewind", "[cluster]") {
+  RecordingSink sink;
+  ClusterOrder order(sink, "n1", "i1", skipped);
+  CHECK(order.resume(epoch, 0) == Gap::none);  // nothing delivered yet: any position
+  order.read(epoch, entry(10, "n2", "x", 1, "ten"));
+  CHECK(order.resume(epoch, 12) == Gap::none);  // the reader will read 11 and 12
+  CHECK(order.resume(epoch, 8) == Gap::rewind);
+  CHECK(order.last_seq() == 8);
+  CHECK(order.read(epoch, entry(9, "n2", "x", 2, "nine")).gap == Gap::none);
+  CHECK(order.resume("another epoch", 0) == Gap::epoch);
+  CHECK(order.read("another epoch", entry(1, "n2", "y", 1, "one")).gap == Gap::none);
 }
