@@ -6,9 +6,9 @@
 
 namespace tcpchat {
 
-// Seconds as a cumulative histogram in the Prometheus way: how late the loop ran a periodic timer,
-// how long a cluster append took. The
-// bounds reach from well under one message's handling to a stall that fails the health check.
+// Seconds as a cumulative histogram in the Prometheus way: how late the loop ran a periodic
+// timer, how long a cluster append took. The bounds reach from well under one message's
+// handling to a stall that fails the health check.
 class LagHistogram {
  public:
   static constexpr std::array<double, 13> bounds_seconds = {
