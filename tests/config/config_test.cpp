@@ -50,6 +50,14 @@ const std::map<std::string, std::vector<std::string>> examples = {
     {"allow-plaintext-auth", {"true"}},
     {"names-from-certificate", {"true"}},
     {"unique-names", {"true"}},
+    // Without a password, and as masked() spells it, so that --check-config reads back the same.
+    {"cluster", {"redis://tcpchat@redis.internal:6380/2"}},
+    {"cluster-password-file", {"/var/lib/tcpchat/redis-password"}},
+    {"cluster-room", {"lobby"}},
+    {"cluster-node", {"chat-1"}},
+    {"cluster-stream-length", {"50000"}},
+    {"cluster-timeout", {"3s"}},
+    {"cluster-max-pending-bytes", {"16MiB"}},
     {"monitor", {"[::1]:9100"}},
     {"monitor-clients", {"false"}},
     {"shutdown-timeout", {"0s"}},
@@ -198,6 +206,26 @@ TEST_CASE("the reload diff of one option at a time names that option only", "[co
   }
 }
 
+TEST_CASE("the INI form shows the cluster's password masked, never the password", "[config]") {
+  const std::string ini =
+      to_ini(parse_invocation({"--cluster", "redis://user:s3cret@host:6379/0"}).config);
+  CHECK(ini.find("cluster = redis://user:***@host:6379/0\n") != std::string::npos);
+  CHECK(ini.find("s3cret") == std::string::npos);
+}
+
+TEST_CASE("the reload diff of the cluster's URL is a restart, with the passwords masked",
+          "[config]") {
+  const Config running =
+      parse_invocation({"--cluster", "redis://user:old-secret@host:6379/0"}).config;
+  const Config next = parse_invocation({"--cluster", "redis://user:new-secret@host:6379/1"}).config;
+  const ReloadPlan plan = plan_reload(running, next);
+  CHECK(plan.restart ==
+        std::vector<std::string>{
+            "cluster redis://user:***@host:6379/0 -> redis://user:***@host:6379/1"});
+  CHECK(plan.changed.empty());
+  CHECK(plan.config.cluster == running.cluster);
+}
+
 TEST_CASE("an unchanged configuration reloads as nothing", "[config]") {
   const Config c = parse_invocation(command_line_of_examples()).config;
   const ReloadPlan plan = plan_reload(c, c);
@@ -258,6 +286,22 @@ TEST_CASE("a bad value gives one sentence naming the option and what it takes", 
   CHECK(status_of({"--allow-plaintext-auth", "maybe"}) == exit_code::usage);
   CHECK(status_of({"--names-from-certificate", "maybe"}) == exit_code::usage);
   CHECK(status_of({"--unique-names", "maybe"}) == exit_code::usage);
+  CHECK(error_of({"--cluster", "http://127.0.0.1:6379"}) ==
+        "invalid value \"http://127.0.0.1:6379\" for --cluster: expected "
+        "redis://[USER:PASSWORD@]HOST:PORT[/DB], such as redis://127.0.0.1:6379/0");
+  CHECK(error_of({"--cluster", "redis://h:0"}) ==
+        "invalid value \"redis://h:0\" for --cluster: the port must be a number from 1 to 65535");
+  CHECK(error_of({"--cluster-room", "two words"}) ==
+        "invalid value \"two words\" for --cluster-room: expected 1 to 200 printable ASCII "
+        "characters without spaces");
+  CHECK(error_of({"--cluster-stream-length", "99"}) ==
+        "invalid value \"99\" for --cluster-stream-length: expected a whole number from 100 to "
+        "10000000");
+  CHECK(error_of({"--cluster-timeout", "1s"}) ==
+        "invalid value \"1s\" for --cluster-timeout: must be at least 2s");
+  CHECK(error_of({"--cluster-max-pending-bytes", "1KiB"}) ==
+        "invalid value \"1KiB\" for --cluster-max-pending-bytes: must be at least 65536 bytes "
+        "(64KiB)");
 }
 
 TEST_CASE("the new-token action carries the account name and changes no setting", "[config]") {
@@ -357,7 +401,14 @@ TEST_CASE("help shows every option with the default from the table", "[config]")
   CHECK(spec("tls-bind").default_text() == "(default: the --bind addresses)");
   CHECK(spec("auth-file").default_text() == "(default: none)");
   CHECK(spec("auth-timeout").default_text() == "(default 60s)");
+  CHECK(spec("cluster").default_text() == "(default: none, a single node)");
+  CHECK(spec("cluster-node").default_text() ==
+        "(default: HOSTNAME:PORT, with the first bound chat port)");
+  CHECK(spec("cluster-max-pending-bytes").default_text() == "(default 8MiB)");
   CHECK(spec("allow-anonymous").reload == Reload::restart);
+  for (const auto& s : option_table()) {
+    if (s.name.starts_with("cluster")) CHECK(s.reload == Reload::restart);
+  }
   CHECK(spec("auth-file").reload == Reload::reread);
 }
 
