@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "auth/auth_file.hpp"
+#include "cluster/cluster_settings.hpp"
 #include "core/accounts.hpp"
 #include "net/listener.hpp"
 #include "runtime/config.hpp"
@@ -153,6 +154,16 @@ int run(int argc, char** argv) {
           return exit_code::config;
         }
       }
+      if (!inv.config.cluster.empty()) {
+        try {
+          const auto cluster = cluster_settings(inv.config, inv.config.port);
+          std::cerr << "tcpchatd: cluster: room " << cluster.room << " at " << cluster.url.masked()
+                    << " (not contacted)\n";
+        } catch (const ClusterSetupError& e) {
+          std::cerr << "tcpchatd: " << e.what() << "\n";
+          return e.exit_status;
+        }
+      }
       std::cout << to_ini(inv.config);
       std::cerr << "tcpchatd: configuration OK\n";
       return exit_code::ok;
@@ -190,6 +201,9 @@ int run(int argc, char** argv) {
   } catch (const HistoryError& e) {
     log::error(std::string(e.what()) + " (check --history-file and its directory's permissions)");
     return exit_code::io_error;
+  } catch (const ClusterSetupError& e) {
+    log::error(e.what());
+    return e.exit_status;
   } catch (const std::exception& e) {
     log::error(std::string("internal error: ") + e.what() +
                "; closing every connection and exiting");

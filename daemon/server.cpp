@@ -5,6 +5,7 @@
 #include <csignal>
 
 #include "auth/auth_file.hpp"
+#include "net/server_frame.hpp"
 #include "net/session.hpp"
 #include "runtime/exit_codes.hpp"
 #include "runtime/host_port.hpp"
@@ -62,20 +63,52 @@ Server::Server(asio::io_context& io, Config config, std::vector<std::string> arg
       args_(std::move(args)),
       history_file_(open_history(config_)),
       room_(room_limits(config_)),
-      sequencer_(*this, history_file_.get()),
       hub_(io, config_),
-      session_context_{.hub = hub_, .room = room_, .sequencer = sequencer_, .access = access_},
+      session_context_{.hub = hub_, .room = room_, .sequencer = nullptr, .access = access_},
       service_(io, [this] { return status(); }),
       signals_(io, SIGINT, SIGTERM, SIGHUP),
       fsync_timer_(io),
       shutdown_timer_(io),
       session_budget_(session_budget) {
-  if (history_file_ && config_.history > 0)
-    room_.preload(history_file_->load_tail(config_.history, config_.max_message_bytes,
-                                           config_.history_max_bytes));
   if (!config_.auth_file.empty()) access_.accounts = load_auth_file(config_.auth_file);
   open_listeners();
+  make_sequencer();
+  // A cluster node's history comes from the stream, or from the file if Redis cannot be reached.
+  if (!cluster_) preload_history();
   open_monitor();
+}
+
+void Server::preload_history() {
+  if (!history_file_ || config_.history == 0) return;
+  room_.preload(history_file_->load_tail(config_.history, config_.max_message_bytes,
+                                         config_.history_max_bytes));
+}
+
+void Server::make_sequencer() {
+  if (config_.cluster.empty()) {
+    if (!config_.cluster_password_file.empty()) {
+      log::warning("cluster-password-file is set without cluster: it is not used");
+    }
+    local_sequencer_ =
+        std::make_unique<LocalSequencer>(static_cast<OrderedSink&>(*this), history_file_.get());
+    session_context_.sequencer = local_sequencer_.get();
+    return;
+  }
+  const auto& first = listeners_.empty() ? tls_listeners_.front() : listeners_.front();
+  const auto port = parse_host_port(first->name())->port;
+  ClusterHooks hooks{.history =
+                         [this](std::span<const Message> messages) {
+                           stream_history_ = true;
+                           room_.preload(messages);
+                         },
+                     .announce =
+                         [this](const std::string& text) {
+                           room_.announce(server_frame(server_subject::history_gap, text));
+                         }};
+  cluster_ =
+      std::make_unique<ClusterSequencer>(io_, static_cast<OrderedSink&>(*this), history_file_.get(),
+                                         cluster_settings(config_, port), std::move(hooks));
+  session_context_.sequencer = cluster_.get();
 }
 
 void Server::open_listeners() {
@@ -172,7 +205,8 @@ Gauges Server::gauges() const {
                                  std::chrono::duration<double>(
                                      tls_context_->certificate().not_after.time_since_epoch())
                                      .count())
-                           : std::nullopt};
+                           : std::nullopt,
+          .cluster = cluster_ ? &cluster_->stats() : nullptr};
 }
 
 const Counters& Server::counters() const {
@@ -192,6 +226,9 @@ const ClosedClients& Server::closed_clients() const {
 }
 
 std::optional<std::string> Server::not_ready() const {
+  if (cluster_) {
+    if (auto why = cluster_->why_down()) return why;
+  }
   if (!history_file_ || !history_file_->failing()) return std::nullopt;
   const auto& failure = *history_file_->failing();
   const auto ago = std::chrono::steady_clock::now() - failure.at;
@@ -217,6 +254,10 @@ std::string Server::status() const {
   if (config_.authenticates_tls()) {
     line += ", " + std::to_string(access_.authenticated) + " authenticated";
   }
+  if (cluster_) {
+    line += cluster_->up() ? ", cluster up as node " + cluster_->settings().node
+                           : ", cluster down: new messages refused";
+  }
   if (tls_context_) {
     line +=
         ", TLS certificate expires in " +
@@ -237,6 +278,15 @@ void Server::log_certificate() const {
 
 void Server::start() {
   apply_scheduler_slice();
+  arm_signals();
+  if (!cluster_) return serve();
+  cluster_->start([this] {
+    if (!stream_history_) preload_history();
+    if (!stopping_) serve();
+  });
+}
+
+void Server::serve() {
   for (auto& listener : listeners_) {
     log::notice("listening on " + listener->name());
     listener->start();
@@ -258,7 +308,6 @@ void Server::start() {
                    "authenticates");
     }
   }
-  arm_signals();
   arm_fsync();
   service_.ready();
 }
@@ -306,6 +355,7 @@ void Server::shutdown(const char* why) {
   for (auto& listener : listeners_) listener->stop();
   for (auto& listener : tls_listeners_) listener->stop();
   if (monitor_) monitor_->stop();
+  if (cluster_) cluster_->stop();
   boost::system::error_code ignored;
   signals_.cancel(ignored);
   fsync_timer_.cancel();
@@ -331,6 +381,7 @@ void Server::abandon() {
   for (auto& listener : listeners_) listener->stop();
   for (auto& listener : tls_listeners_) listener->stop();
   if (monitor_) monitor_->stop();
+  if (cluster_) cluster_->stop();
   boost::system::error_code ignored;
   signals_.cancel(ignored);
   fsync_timer_.cancel();

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "cluster/cluster_sequencer.hpp"
 #include "core/local_sequencer.hpp"
 #include "core/room.hpp"
 #include "monitor/monitor.hpp"
@@ -35,8 +36,9 @@ class Server final : private OrderedSink, private MonitorSource {
   Server(boost::asio::io_context& io, Config config, std::vector<std::string> args,
          std::size_t session_budget);
 
-  // Starts accepting and handling signals. io_context::run() returns once the server has
-  // shut down (SIGINT/SIGTERM) and every session is gone.
+  // Starts accepting and handling signals; a cluster node first waits for its link's first
+  // attempt. io_context::run() returns once the server has shut down (SIGINT/SIGTERM) and every
+  // session is gone.
   void start();
   // After a failure on the loop: stops listening and every timer, and closes every session at
   // once, so that the pending handlers can finish before the server goes.
@@ -51,6 +53,11 @@ class Server final : private OrderedSink, private MonitorSource {
   const ClosedClients& closed_clients() const override;
   std::optional<std::string> not_ready() const override;
   void open_monitor();
+  // The sequencer: a single node's own, or the cluster's once the listeners are bound.
+  void make_sequencer();
+  void serve();
+  // The history file's newest messages into the history ring.
+  void preload_history();
   void open_listeners();
   void add_listener(boost::asio::ip::tcp::acceptor acceptor, bool tls);
   void on_accept(boost::asio::ip::tcp::socket socket, std::string peer, bool tls);
@@ -75,7 +82,8 @@ class Server final : private OrderedSink, private MonitorSource {
   std::vector<std::string> args_;  // for re-reading the configuration on SIGHUP
   std::unique_ptr<HistoryFile> history_file_;
   Room room_;
-  LocalSequencer sequencer_;
+  std::unique_ptr<LocalSequencer> local_sequencer_;
+  std::unique_ptr<ClusterSequencer> cluster_;
   Hub hub_;
   Access access_;
   SessionContext session_context_;
@@ -91,6 +99,7 @@ class Server final : private OrderedSink, private MonitorSource {
   boost::asio::steady_timer shutdown_timer_;
   std::size_t session_budget_;
   bool stopping_ = false;
+  bool stream_history_ = false;  // the history ring was filled from the cluster's stream
 };
 
 struct HistoryError : std::runtime_error {

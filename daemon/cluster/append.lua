@@ -7,6 +7,7 @@
 -- ARGV     epoch (128 random bits from the node, taken only if the room has none yet), the
 --          stream's MAXLEN, node, instance, counter, then the message: client_name, subject,
 --          message, date
+-- Each entry carries the epoch, so that a reader tells a new room from the old one by the entry.
 -- Returns {epoch, seq, duplicate}: duplicate is 1 for a retry of an append that went through,
 -- whose seq is then that of the node instance's last append, at or after the retried one.
 local room, stream = KEYS[1], KEYS[2]
@@ -25,7 +26,7 @@ if last then
   end
 end
 local seq = redis.call('HINCRBY', room, 'seq', 1)
-redis.call('XADD', stream, 'MAXLEN', '~', maxlen, '*', 'seq', seq, 'node', node,
+redis.call('XADD', stream, 'MAXLEN', '~', maxlen, '*', 'epoch', epoch, 'seq', seq, 'node', node,
            'instance', instance, 'counter', counter, 'client_name', ARGV[6], 'subject', ARGV[7],
            'message', ARGV[8], 'date', ARGV[9])
 redis.call('HSET', room, origin, counter .. ':' .. seq)

@@ -50,8 +50,18 @@ std::size_t ClusterOrder::expire(SteadyTime deadline, const Refusal& why) {
   return n;
 }
 
+const Message* ClusterOrder::find(std::uint64_t counter) const {
+  const auto it = std::find_if(pending_.begin(), pending_.end(),
+                               [&](const Pending& p) { return p.counter == counter; });
+  return it == pending_.end() ? nullptr : &it->message;
+}
+
 ClusterOrder::Gap ClusterOrder::resume(std::string_view epoch, std::uint64_t newest_seq) {
-  if (epoch_.empty()) return Gap::none;
+  if (epoch_.empty()) {
+    epoch_ = std::string(epoch);
+    last_seq_ = newest_seq;
+    return Gap::none;
+  }
   Gap gap = Gap::none;
   if (epoch != epoch_) {
     gap = Gap::epoch;

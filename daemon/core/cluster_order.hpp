@@ -54,8 +54,10 @@ class ClusterOrder {
   // on from it either way.
   Read read(std::string_view epoch, const Entry& entry);
   // The room's epoch and newest sequence as a new link reads them: the gap they show against
-  // what was delivered (an epoch change or a rewind), which then becomes the position.
+  // what was delivered (an epoch change or a rewind). The first one is the starting position.
   Gap resume(std::string_view epoch, std::uint64_t newest_seq);
+  // The pending message of `counter`, or null once it is read back or refused.
+  const Message* find(std::uint64_t counter) const;
   // Refuses, with `why`, the pending messages submitted before `deadline`; returns how many.
   std::size_t expire(SteadyTime deadline, const Refusal& why);
 

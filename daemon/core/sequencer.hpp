@@ -10,7 +10,7 @@
 namespace tcpchat {
 
 // Why messages were not accepted: `subject` and `text` go to their sender as an @SERVER frame,
-// `detail` to the operator's log.
+// `detail` to the operator's log (empty: the sequencer logs such refusals itself, summed up).
 struct Refusal {
   std::string subject;
   std::string text;

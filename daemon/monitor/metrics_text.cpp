@@ -64,6 +64,49 @@ std::string label(std::string_view key, std::string_view value) {
   return out;
 }
 
+void histogram(Exposition& e, const std::string& name, std::string_view help,
+               const LagHistogram& h) {
+  e.family(name, "histogram", help);
+  const auto& bounds = LagHistogram::bounds_seconds;
+  for (std::size_t i = 0; i <= bounds.size(); ++i) {
+    std::string le = "+Inf";
+    if (i < bounds.size()) {
+      char text[32];
+      le.assign(text, std::to_chars(text, text + sizeof text, bounds[i]).ptr);
+    }
+    e.sample(name + "_bucket", label("le", le), h.cumulative(i));
+  }
+  e.sample(name + "_sum", {}, h.sum());
+  e.sample(name + "_count", {}, h.count());
+}
+
+void cluster_metrics(Exposition& e, const ClusterStats& s) {
+  e.single("tcpchat_cluster_up", "gauge",
+           "1 while the link to the cluster's Redis can take messages, 0 while they are refused.",
+           std::uint64_t{s.up ? 1u : 0u});
+  e.single("tcpchat_cluster_pending_bytes", "gauge",
+           "Bytes of messages sent to Redis and not yet read back "
+           "(--cluster-max-pending-bytes bounds them).",
+           std::uint64_t{s.pending_bytes});
+  e.family("tcpchat_cluster_refused_total", "counter",
+           "Messages the cluster did not take, by reason: Redis unreachable (never sent), its "
+           "error reply, or no confirmation in time (outcome unknown).");
+  for (std::size_t i = 0; i < cluster_refusal_names.size(); ++i) {
+    e.sample("tcpchat_cluster_refused_total", label("reason", cluster_refusal_names[i]),
+             s.refused[i]);
+  }
+  e.family("tcpchat_cluster_gaps_total", "counter",
+           "Breaks in the room's stream this node saw, by kind: entries trimmed before it read "
+           "them, a new epoch (Redis lost the room), a rewind (Redis lost its last writes).");
+  for (std::size_t i = 0; i < cluster_gap_names.size(); ++i) {
+    e.sample("tcpchat_cluster_gaps_total", label("kind", cluster_gap_names[i]), s.gaps[i]);
+  }
+  histogram(e, "tcpchat_cluster_append_seconds",
+            "From a message's arrival to its reading back from the stream, of this node's "
+            "messages.",
+            s.append_seconds);
+}
+
 }  // namespace
 
 std::string metrics_text(const MetricsInput& in) {
@@ -106,6 +149,8 @@ std::string metrics_text(const MetricsInput& in) {
              *g.tls_certificate_expiry);
   }
 
+  if (g.cluster) cluster_metrics(e, *g.cluster);
+
   e.single("tcpchat_connections_accepted_total", "counter", "Connections accepted.",
            c.connections_accepted);
   e.family("tcpchat_connections_closed_total", "counter", "Connections closed, by reason.");
@@ -131,20 +176,8 @@ std::string metrics_text(const MetricsInput& in) {
            "Log lines lost because standard error did not take them.", in.log_lines_dropped);
   e.single("tcpchat_reloads_total", "counter", "Configuration reloads (SIGHUP).", c.reloads);
 
-  const LagHistogram& lag = in.loop_lag;
-  e.family("tcpchat_loop_lag_seconds", "histogram",
-           "How late the event loop ran a timer due every 100 ms.");
-  const auto& bounds = LagHistogram::bounds_seconds;
-  for (std::size_t i = 0; i <= bounds.size(); ++i) {
-    std::string le = "+Inf";
-    if (i < bounds.size()) {
-      char text[32];
-      le.assign(text, std::to_chars(text, text + sizeof text, bounds[i]).ptr);
-    }
-    e.sample("tcpchat_loop_lag_seconds_bucket", label("le", le), lag.cumulative(i));
-  }
-  e.sample("tcpchat_loop_lag_seconds_sum", {}, lag.sum());
-  e.sample("tcpchat_loop_lag_seconds_count", {}, lag.count());
+  histogram(e, "tcpchat_loop_lag_seconds", "How late the event loop ran a timer due every 100 ms.",
+            in.loop_lag);
 
   e.family("tcpchat_build_info", "gauge", "The daemon's version, as a label.");
   e.sample("tcpchat_build_info", label("version", in.version), std::uint64_t{1});

@@ -10,6 +10,7 @@
 #include "core/access.hpp"
 #include "core/client_record.hpp"
 #include "core/closed_clients.hpp"
+#include "core/cluster_stats.hpp"
 #include "core/counters.hpp"
 
 namespace tcpchat {
@@ -29,6 +30,7 @@ struct Gauges {
   std::size_t clients_authenticated = 0;
   std::array<std::uint64_t, auth_failure_names.size()> auth_failures{};
   std::optional<double> tls_certificate_expiry;  // seconds since 1970; none without TLS
+  const ClusterStats* cluster = nullptr;         // none without --cluster
 };
 
 // What the monitoring endpoint reads of the daemon; the wiring implements it, so that the

@@ -498,7 +498,7 @@ void Session::submit(std::span<const Message> messages) {
   traffic_.msgs_in += messages.size();
   context_.hub.counters().traffic.msgs_in += messages.size();
   name_.assign(messages.back().client_name);
-  context_.sequencer.submit(std::shared_ptr<Origin>(shared_from_this(), this), messages);
+  context_.sequencer->submit(std::shared_ptr<Origin>(shared_from_this(), this), messages);
 }
 
 void Session::count_input() {
@@ -509,8 +509,10 @@ void Session::count_input() {
 }
 
 void Session::refused(std::span<const Message> messages, const Refusal& why) {
-  log::error(why.detail + "; " + std::to_string(messages.size()) + " message(s) from " + peer_ +
-             " not broadcast");
+  if (!why.detail.empty()) {
+    log::error(why.detail + "; " + std::to_string(messages.size()) + " message(s) from " + peer_ +
+               " not broadcast");
+  }
   for (std::size_t i = 0; i < messages.size(); ++i) deliver(server_frame(why.subject, why.text));
 }
 

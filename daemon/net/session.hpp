@@ -30,7 +30,7 @@ class Room;
 struct SessionContext {
   Hub& hub;
   Room& room;
-  Sequencer& sequencer;
+  Sequencer* sequencer;  // set once the server has made it
   Access& access;
 };
 

@@ -155,7 +155,9 @@ struct ClusterUrl {
   std::string parse(std::string_view text, std::string_view option) const {
     if (text.empty()) return {};
     const auto parsed = parse_redis_url(text);
-    if (!parsed.url) throw InvalidValue(invalid_value(option, text, parsed.problem));
+    if (!parsed.url) {
+      throw InvalidValue(invalid_value(option, mask_password(text), parsed.problem));
+    }
     return std::string(text);
   }
   std::string format(const std::string& s) const { return s; }

@@ -19,6 +19,20 @@ std::optional<T> number(std::string_view text) {
 
 }  // namespace
 
+std::string mask_password(std::string_view text) {
+  const auto start = text.find("://");
+  const auto at = text.rfind('@');
+  if (start == std::string_view::npos || at == std::string_view::npos || at < start) {
+    return std::string(text);
+  }
+  const auto colon = text.find(':', start + 3);
+  if (colon == std::string_view::npos || colon > at) return std::string(text);
+  std::string out(text.substr(0, colon + 1));
+  out.append("***");
+  out.append(text.substr(at));
+  return out;
+}
+
 std::string RedisUrl::masked() const {
   std::string out(scheme);
   if (!user.empty() || !password.empty()) {
@@ -66,7 +80,10 @@ RedisUrlParse parse_redis_url(std::string_view text) {
     url.host = std::string(text.substr(0, colon));
     if (colon != std::string_view::npos) port_text = text.substr(colon + 1);
   }
-  if (url.host.empty()) return {std::nullopt, std::string(expected)};
+  // A host is a name or an address: nothing that would read back as another URL.
+  const bool plain = !url.host.empty() && url.host.find_first_of("[]@/ ") == std::string::npos &&
+                     (text.starts_with('[') || url.host.find(':') == std::string::npos);
+  if (!plain) return {std::nullopt, std::string(expected)};
   if (!port_text.empty()) {
     const auto port = number<std::uint16_t>(port_text);
     if (!port || *port == 0) return {std::nullopt, "the port must be a number from 1 to 65535"};

@@ -20,6 +20,9 @@ struct RedisUrl {
   std::string masked() const;
 };
 
+// `text` with what would be a URL's password masked: for a text that may not parse.
+std::string mask_password(std::string_view text);
+
 // The URL, or why `text` is not one (a phrase for invalid_value()).
 struct RedisUrlParse {
   std::optional<RedisUrl> url;

@@ -30,6 +30,11 @@ TEST_CASE("a Redis URL gives host, port, database and credentials", "[cluster]")
   CHECK(v6.url->masked() == "redis://:***@[::1]:7000/1");
 
   CHECK(parse_redis_url("redis://localhost").url->port == 6379);
+  // Nothing that would print as another URL.
+  CHECK_FALSE(parse_redis_url("redis://a]:b:1").url);
+  CHECK_FALSE(parse_redis_url("redis://a:b:1").url);
+  CHECK(tcpchat::mask_password("redis://u:hunter2@h:0") == "redis://u:***@h:0");
+  CHECK(tcpchat::mask_password("redis://h:1") == "redis://h:1");
 }
 
 TEST_CASE("what is not a Redis URL says what is expected", "[cluster]") {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Arrows point down only: daemon/core/ includes nothing of the daemon outside core/, no socket,
 # timer or clock, and no Asio; net/, storage/ and monitor/ never include the wiring at the top, and
-# monitor/ reads the daemon only through its MonitorSource; tls/ knows nothing of its users.
+# monitor/ reads the daemon only through its MonitorSource; tls/ and cluster/ know nothing of
+# their users.
 # Usage: layering.sh DAEMON_SOURCE_DIR
 set -u
 daemon=$1 status=0
@@ -25,6 +26,9 @@ check runtime 'core/|net/|storage/|tls/' 'the subsystems that use it'
 # TLS is a shell the sessions use: it knows OpenSSL and the settings, nothing of who uses it.
 check tls 'core/|net/|storage/|monitor/' 'the folders that use it'
 check auth 'net/|storage/|monitor/|tls/' 'the sockets or the other shells'
+# The cluster link is a shell under the wiring: it knows Redis and the core, not the sessions.
+check cluster 'net/|storage/|monitor/|tls/|auth/|server\.hpp' 'the sockets or the other shells'
+check net 'cluster/' 'the cluster link, which the wiring plugs in as the sequencer'
 # The core never reads a clock: time is passed in.
 if grep -rnE '(steady_clock|system_clock|high_resolution_clock)::now|clock_gettime|gettimeofday' \
      "$daemon/core"; then

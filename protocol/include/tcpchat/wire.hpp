@@ -33,6 +33,13 @@ inline constexpr std::string_view auth_revoked = "AuthRevoked";
 inline constexpr std::string_view name_mismatch = "NameMismatch";
 // A message under a name another connection is using was not broadcast; the connection stays.
 inline constexpr std::string_view name_in_use = "NameInUse";
+// A cluster node could not put one message in the room's order (Redis unreachable, or no answer
+// in time: then the text says the outcome is unknown); the connection stays.
+inline constexpr std::string_view cluster_unavailable = "ClusterUnavailable";
+// The cluster's Redis refused one message, for the reason in the text; the connection stays.
+inline constexpr std::string_view cluster_error = "ClusterError";
+// A notice: messages of the room's order are missing here (Redis trimmed or lost them).
+inline constexpr std::string_view history_gap = "HistoryGap";
 }  // namespace server_subject
 
 // True for the subjects after which the daemon closes the connection. A client treats the
@@ -41,7 +48,8 @@ inline constexpr std::string_view name_in_use = "NameInUse";
 // connection stays.
 constexpr bool refuses_one_message(std::string_view subject) {
   return subject == server_subject::storage_error || subject == server_subject::name_mismatch ||
-         subject == server_subject::name_in_use;
+         subject == server_subject::name_in_use || subject == server_subject::cluster_unavailable ||
+         subject == server_subject::cluster_error;
 }
 
 // True for the subjects that refuse the client's authentication.
