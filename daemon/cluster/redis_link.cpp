@@ -31,10 +31,12 @@ struct Opening : std::enable_shared_from_this<Opening> {
 
   void fail(const std::string& why) {
     if (!done) return;
+    // Taken first: closing calls the pending handlers, which must find the opening ended.
+    auto finish = std::exchange(done, nullptr);
     timer.cancel();
     resolver.cancel();
     if (connection) connection->close();
-    std::exchange(done, nullptr)(nullptr, why);
+    finish(nullptr, why);
   }
   void succeed() {
     if (!done) return;

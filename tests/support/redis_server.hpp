@@ -19,11 +19,19 @@ class RedisServer {
   explicit RedisServer(std::vector<std::string> args = {});
   std::uint16_t port() const { return port_; }
   Process& process() { return *process_; }
-  // `redis-cli -p PORT args...`, its output.
+  // SIGKILLs it, as a crash would.
+  void kill();
+  // Starts it again on the same port: from its append-only file, or empty (the data lost).
+  enum class Data { kept, lost };
+  void restart(Data data);
+  // `redis-cli -p PORT args...`, its output (authenticated with --requirepass, if given).
   std::string cli(const std::vector<std::string>& args) const;
 
  private:
+  bool launch();  // whether it came up on port_
+
   TempDir dir_;
+  std::vector<std::string> args_;
   std::uint16_t port_ = 0;
   std::unique_ptr<Process> process_;
 };
