@@ -368,10 +368,12 @@ void ClusterSequencer::refuse_now(const std::shared_ptr<Origin>& origin,
   stats_.refused[static_cast<std::size_t>(ClusterRefusal::unavailable)] += messages.size();
   refused_while_down_ += messages.size();
   if (!origin) return;
-  origin->refused(messages,
-                  refusal(server_subject::cluster_unavailable,
-                          "the cluster's Redis is unreachable, so your message was not sent; "
-                          "try again later"));
+  const Refusal why = refusal(server_subject::cluster_unavailable,
+                              "the cluster's Redis is unreachable, so your message was not sent; "
+                              "try again later");
+  // Through the order: told at once, unless an earlier message of the sender is undecided.
+  const auto now = Clock::now();
+  for (const Message& m : messages) order_.submit_refused(origin, m, why, now);
 }
 
 void ClusterSequencer::relieve() {

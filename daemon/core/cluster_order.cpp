@@ -1,6 +1,7 @@
 #include "core/cluster_order.hpp"
 
 #include <algorithm>
+#include <set>
 
 #include "tcpchat/encode.hpp"
 
@@ -17,43 +18,83 @@ std::uint64_t ClusterOrder::submit(const std::shared_ptr<Origin>& origin, const 
                                    SteadyTime now) {
   const std::uint64_t counter = next_counter_++;
   const std::size_t bytes = encoded_body_size(message);
-  pending_.push_back({counter, message, origin, bytes, now});
+  pending_.push_back({counter, message, origin, bytes, now, std::nullopt});
   pending_bytes_ += bytes;
   return counter;
 }
 
-void ClusterOrder::forget(std::deque<Pending>::iterator it) {
+void ClusterOrder::submit_refused(const std::shared_ptr<Origin>& origin, const Message& message,
+                                  const Refusal& why, SteadyTime now) {
+  pending_.push_back({next_counter_++, message, origin, 0, now, why});
+  ++waiting_refusals_;
+  release_refusals();
+}
+
+ClusterOrder::Iterator ClusterOrder::forget(Iterator it) {
   pending_bytes_ -= it->bytes;
-  pending_.erase(it);
+  if (it->refusal) --waiting_refusals_;
+  return pending_.erase(it);
+}
+
+ClusterOrder::Iterator ClusterOrder::tell_refusal(Iterator it, const Refusal& why) {
+  const Message message = it->message;
+  const auto origin = it->origin.lock();
+  const Refusal reason = it->refusal.value_or(why);
+  it = forget(it);
+  if (origin) origin->refused(std::span<const Message>(&message, 1), reason);
+  return it;
+}
+
+void ClusterOrder::mark_refused(Pending& p, const Refusal& why) {
+  if (p.refusal) return;
+  p.refusal = why;
+  pending_bytes_ -= p.bytes;
+  p.bytes = 0;
+  ++waiting_refusals_;
+}
+
+void ClusterOrder::release_refusals() {
+  if (waiting_refusals_ == 0) return;
+  // The origins with a message still undecided, seen so far from the oldest.
+  std::set<const Origin*> waiting;
+  for (auto it = pending_.begin(); it != pending_.end();) {
+    const auto origin = it->origin.lock();
+    if (!it->refusal) {
+      waiting.insert(origin.get());
+      ++it;
+    } else if (!origin || waiting.count(origin.get()) == 0) {
+      it = tell_refusal(it, *it->refusal);
+    } else {
+      ++it;
+    }
+  }
 }
 
 void ClusterOrder::refuse(std::uint64_t counter, const Refusal& why) {
   const auto it = std::find_if(pending_.begin(), pending_.end(),
                                [&](const Pending& p) { return p.counter == counter; });
-  if (it != pending_.end()) refuse(it, why);
-}
-
-void ClusterOrder::refuse(std::deque<Pending>::iterator it, const Refusal& why) {
-  const Message message = it->message;
-  const auto origin = it->origin.lock();
-  forget(it);
-  if (origin) origin->refused(std::span<const Message>(&message, 1), why);
+  if (it == pending_.end()) return;
+  mark_refused(*it, why);
+  release_refusals();
 }
 
 std::size_t ClusterOrder::expire(SteadyTime deadline, const Refusal& why) {
   std::size_t n = 0;
   // Submission times rise with the counter, so the expired ones are at the front.
-  while (!pending_.empty() && pending_.front().submitted < deadline) {
-    refuse(pending_.begin(), why);
+  for (auto& p : pending_) {
+    if (p.submitted >= deadline) break;
+    if (p.refusal) continue;
+    mark_refused(p, why);
     ++n;
   }
+  release_refusals();
   return n;
 }
 
 const Message* ClusterOrder::find(std::uint64_t counter) const {
   const auto it = std::find_if(pending_.begin(), pending_.end(),
                                [&](const Pending& p) { return p.counter == counter; });
-  return it == pending_.end() ? nullptr : &it->message;
+  return it == pending_.end() || it->refusal ? nullptr : &it->message;
 }
 
 ClusterOrder::Gap ClusterOrder::resume(std::string_view epoch, std::uint64_t newest_seq) {
@@ -92,15 +133,17 @@ ClusterOrder::Read ClusterOrder::read(std::string_view epoch, const Entry& entry
     // Appends are FIFO, so ours come back in counter order: an older pending one will never
     // come back. Without a gap it was not appended; past one, it may have been, unseen here.
     while (!pending_.empty() && pending_.front().counter < entry.counter) {
-      refuse(pending_.begin(), skipped_);
+      tell_refusal(pending_.begin(), skipped_);
     }
     if (!pending_.empty() && pending_.front().counter == entry.counter) {
+      // Even one refused as of unknown outcome whose refusal still waits: it is in the order.
       origin = pending_.front().origin.lock();
       out.submitted = pending_.front().submitted;
       forget(pending_.begin());
     }
   }
   sink_.on_sequenced({entry.seq, entry.message, origin.get()});
+  release_refusals();
   return out;
 }
 

@@ -46,8 +46,12 @@ class ClusterOrder {
   // Keeps a message to append; returns its counter, the last part of its id.
   std::uint64_t submit(const std::shared_ptr<Origin>& origin, const Message& message,
                        SteadyTime now);
-  // Redis will never append the message of `counter` (it was never sent, or Redis refused it):
-  // its origin hears why. Messages read back are not affected.
+  // A message that will not be sent (Redis is unreachable): refused like one Redis refused.
+  void submit_refused(const std::shared_ptr<Origin>& origin, const Message& message,
+                      const Refusal& why, SteadyTime now);
+  // Redis will never append the message of `counter` (it refused it): its origin hears why, but
+  // only after the outcomes of its earlier messages, so that each connection hears of its
+  // messages in the order it sent them, as a client counting echoes and refusals expects.
   void refuse(std::uint64_t counter, const Refusal& why);
   // An entry read from the stream under the room's `epoch`: delivered to the sink, with its
   // origin when it is one of ours still pending. Returns the gap it shows, if any; delivery goes
@@ -65,10 +69,13 @@ class ClusterOrder {
   const std::string& epoch() const { return epoch_; }
   std::size_t pending() const { return pending_.size(); }
   std::size_t pending_bytes() const { return pending_bytes_; }
-  // The counters still pending, oldest first: what a new link retries, in its order.
+  // The counters still pending and not refused, oldest first: what a new link retries, in its
+  // order.
   template <class Visit>
   void for_each_pending(Visit&& visit) const {
-    for (const auto& p : pending_) visit(p.counter, p.message);
+    for (const auto& p : pending_) {
+      if (!p.refusal) visit(p.counter, p.message);
+    }
   }
 
  private:
@@ -76,11 +83,17 @@ class ClusterOrder {
     std::uint64_t counter;
     Message message;
     std::weak_ptr<Origin> origin;
-    std::size_t bytes;
+    std::size_t bytes;  // 0 once refused: Redis holds nothing of it
     SteadyTime submitted;
+    std::optional<Refusal> refusal;  // refused, waiting for its origin's earlier messages
   };
-  void forget(std::deque<Pending>::iterator it);
-  void refuse(std::deque<Pending>::iterator it, const Refusal& why);
+  using Iterator = std::deque<Pending>::iterator;
+  Iterator forget(Iterator it);
+  // Tells `it`'s origin it was refused, now; returns the next entry.
+  Iterator tell_refusal(Iterator it, const Refusal& why);
+  void mark_refused(Pending& p, const Refusal& why);
+  // Tells the refusals no earlier message of their origin still waits for.
+  void release_refusals();
 
   OrderedSink& sink_;
   std::string node_;
@@ -89,6 +102,7 @@ class ClusterOrder {
   std::uint64_t next_counter_ = 1;
   std::deque<Pending> pending_;  // counter order, which is the order of the appends
   std::size_t pending_bytes_ = 0;
+  std::size_t waiting_refusals_ = 0;
   std::string epoch_;           // empty until the first entry
   std::uint64_t last_seq_ = 0;  // of the last entry delivered
 };

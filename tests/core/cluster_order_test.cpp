@@ -135,3 +135,46 @@ TEST_CASE("a new link's position tells an epoch change or a rewind", "[cluster]"
   CHECK(order.resume("another epoch", 0) == Gap::epoch);
   CHECK(order.read("another epoch", entry(1, "n2", "y", 1, "one")).gap == Gap::none);
 }
+
+TEST_CASE("a sender hears of its messages in the order it sent them", "[cluster]") {
+  RecordingSink sink;
+  ClusterOrder order(sink, "n1", "i1", skipped);
+  auto a = std::make_shared<RecordingOrigin>();
+  auto b = std::make_shared<RecordingOrigin>();
+  const auto first = order.submit(a, message("a1"), t0);
+  const auto second = order.submit(a, message("a2"), t0);
+  order.submit(b, message("b1"), t0);
+  // Redis refuses a2 before a1 is read back: a hears of a2 after a1's echo.
+  order.refuse(second, {"ClusterError", "OOM", ""});
+  CHECK(a->refusals.empty());
+  order.submit_refused(b, message("b2"), {"ClusterUnavailable", "down", ""}, t0);
+  CHECK(b->refusals.empty());  // b1 is still undecided
+  order.submit_refused(std::make_shared<RecordingOrigin>(), message("c1"),
+                       {"ClusterUnavailable", "down", ""}, t0);
+  order.read(epoch, entry(1, "n1", "i1", first, "a1"));
+  CHECK(sink.accepted == std::vector<Accepted>{{1, "a1", a.get()}});
+  CHECK(a->refusals == std::vector<RecordingOrigin::Refused>{{"a2", "ClusterError"}});
+  CHECK(b->refusals.empty());
+  order.read(epoch, entry(2, "n1", "i1", 3, "b1"));
+  CHECK(b->refusals == std::vector<RecordingOrigin::Refused>{{"b2", "ClusterUnavailable"}});
+  CHECK(order.pending() == 0);
+  CHECK(order.pending_bytes() == 0);
+  // With nothing undecided, a refusal is told at once.
+  order.submit_refused(a, message("a3"), {"ClusterUnavailable", "down", ""}, t0);
+  CHECK(a->refusals.size() == 2);
+}
+
+TEST_CASE("a message refused as of unknown outcome and read back after all is delivered",
+          "[cluster]") {
+  RecordingSink sink;
+  ClusterOrder order(sink, "n1", "i1", skipped);
+  auto a = std::make_shared<RecordingOrigin>();
+  order.submit(a, message("a1"), t0);
+  order.submit(a, message("a2"), t0 + std::chrono::seconds(5));
+  CHECK(order.expire(t0 + std::chrono::seconds(10), {"ClusterUnavailable", "unknown", ""}) == 2);
+  CHECK(a->refusals.size() == 2);
+  // Nothing waits here: both heard at once, and a retry of theirs is not sent again.
+  std::size_t retried = 0;
+  order.for_each_pending([&](std::uint64_t, const Message&) { ++retried; });
+  CHECK(retried == 0);
+}
