@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <csignal>
+#include <cstdlib>
 #include <fstream>
 #include <thread>
 
@@ -279,4 +280,34 @@ TEST_CASE("a Redis with a password: the URL's, or the password file's", "[cluste
   const auto reply = p.read_message();
   REQUIRE(reply);
   CHECK(reply->subject == "ClusterUnavailable");
+}
+
+TEST_CASE("a history file that fails after Redis ordered a message: delivered, logged, not ready",
+          "[cluster]") {
+  RedisServer redis;
+  TempDir dir;
+  const auto file = (dir.path() / "history.jsonl").string();
+  const auto flag = (dir.path() / "fail-fsync").string();
+  ProcessOptions options;
+  options.env["LD_PRELOAD"] = fail_fsync_library();
+  options.env["TCPCHAT_FAIL_FSYNC_WHILE"] = flag;
+  // Under AddressSanitizer the preloaded library comes before its runtime, which is fine here.
+  const char* asan = std::getenv("ASAN_OPTIONS");
+  options.env["ASAN_OPTIONS"] = std::string(asan ? asan : "") + ":verify_asan_link_order=0";
+  Daemon a(node_args(redis, {"--history-file", file, "--history-fsync", "always", "--monitor",
+                             "127.0.0.1:0"}),
+           options);
+  Daemon b = node(redis);
+  Peer on_a(a.port()), on_b(b.port());
+  REQUIRE(sync_room({&on_a, &on_b}));
+  std::ofstream(flag).put('x');
+  // The other node delivers it whatever this one's disk does: so must this one.
+  const Message m{"alice", "", "ordered", "d"};
+  on_b.send_message(m);
+  CHECK(on_a.read_message() == m);
+  CHECK(on_b.read_message() == m);
+  CHECK(a.wait_log("delivered anyway"));
+  const auto port = monitor_port(a);
+  CHECK(http_get(port, "/readyz").status == 503);
+  CHECK(metric(http_get(port, "/metrics").body, "tcpchat_history_write_errors_total") >= 1);
 }
