@@ -358,6 +358,11 @@ void ClusterSequencer::submit(const std::shared_ptr<Origin>& origin,
   for (const Message& m : messages) append(order_.submit(origin, m, now), m);
   stats_.pending_bytes = order_.pending_bytes();
   if (origin && order_.pending_bytes() >= settings_.max_pending_bytes) {
+    if (log::enabled(log::Level::debug)) {
+      log::debug("cluster: " + std::to_string(order_.pending_bytes()) +
+                 " bytes await Redis, past cluster-max-pending-bytes: not reading from " +
+                 origin->peer() + " for now");
+    }
     origin->pause_reading();
     paused_.push_back(origin);
   }

@@ -311,3 +311,23 @@ TEST_CASE("a history file that fails after Redis ordered a message: delivered, l
   CHECK(http_get(port, "/readyz").status == 503);
   CHECK(metric(http_get(port, "/metrics").body, "tcpchat_history_write_errors_total") >= 1);
 }
+
+TEST_CASE(
+    "past --cluster-max-pending-bytes a node stops reading from its clients, and drops "
+    "nothing",
+    "[cluster]") {
+  RedisServer redis;
+  Daemon a = node(redis, {"--cluster-max-pending-bytes", "64KiB", "--log-level", "debug",
+                          "--log-messages", "false"});
+  Peer sender(a.port()), reader(a.port());
+  REQUIRE(sync_room({&sender, &reader}));
+  // 1 MiB at once: far more than Redis confirms in the time the socket takes it.
+  const std::string text(1024, 'x');
+  constexpr int count = 1024;
+  for (int i = 0; i < count; ++i) sender.send_message({"s", "", std::to_string(i) + text, "d"});
+  const auto got = reader.read_messages(count, 30s);
+  REQUIRE(got.size() == count);
+  for (int i = 0; i < count; ++i) CHECK(got[i].message == std::to_string(i) + text);
+  CHECK(sender.read_messages(count, 30s).size() == count);
+  CHECK(a.wait_log("past cluster-max-pending-bytes: not reading from"));
+}
