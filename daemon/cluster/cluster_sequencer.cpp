@@ -314,20 +314,22 @@ void ClusterSequencer::append(std::uint64_t counter, const Message& m) {
   send({whole ? "EVAL" : "EVALSHA", whole ? std::string(append_script) : sha_, "2",
         settings_.room_key(), settings_.stream_key(), epoch_offer_,
         std::to_string(settings_.stream_length), settings_.node, instance_, std::to_string(counter),
-        m.client_name, m.subject, m.message, m.date},
-       [this, generation = writer_.generation, counter](std::optional<RedisReply> reply) {
-         on_append(generation, counter, std::move(reply));
-       });
+        m.client_name, m.subject, m.message, m.date,
+        std::to_string(order_.undecided_before(counter))},
+       [this, counter](std::optional<RedisReply> reply) { on_append(counter, std::move(reply)); });
 }
 
-void ClusterSequencer::on_append(std::uint64_t, std::uint64_t counter,
-                                 std::optional<RedisReply> reply) {
+void ClusterSequencer::on_append(std::uint64_t counter, std::optional<RedisReply> reply) {
   // No reply: the writer was lost, and the next one retries what is still pending.
   if (!reply || reply->type != RedisReply::Type::error) return;
-  if (reply->text.starts_with("NOSCRIPT")) {
-    // Replies come in order, so the resends keep the order of the first sends.
-    sha_.clear();
-    if (!script_loading_) load_script();
+  const bool noscript = reply->text.starts_with("NOSCRIPT");
+  if (noscript || reply->text.starts_with("ORDER")) {
+    // Not appended, and those after it wait for it (ORDER): replies come in order, so sending
+    // each again as its reply comes keeps the order of the first sends.
+    if (noscript) {
+      sha_.clear();
+      if (!script_loading_) load_script();
+    }
     if (const Message* m = order_.find(counter)) append(counter, *m);
     return;
   }

@@ -80,7 +80,7 @@ class ClusterSequencer final : public Sequencer {
 
   void writer_ready();
   void append(std::uint64_t counter, const Message& message);
-  void on_append(std::uint64_t generation, std::uint64_t counter, std::optional<RedisReply> reply);
+  void on_append(std::uint64_t counter, std::optional<RedisReply> reply);
   void send(const std::vector<std::string>& args, RedisConnection::ReplyHandler handler);
   void load_script();
 

@@ -91,6 +91,14 @@ std::size_t ClusterOrder::expire(SteadyTime deadline, const Refusal& why) {
   return n;
 }
 
+std::uint64_t ClusterOrder::undecided_before(std::uint64_t counter) const {
+  // From the newest: a new message's predecessor is at the back.
+  for (auto it = pending_.rbegin(); it != pending_.rend(); ++it) {
+    if (it->counter < counter && !it->refusal) return it->counter;
+  }
+  return 0;
+}
+
 const Message* ClusterOrder::find(std::uint64_t counter) const {
   const auto it = std::find_if(pending_.begin(), pending_.end(),
                                [&](const Pending& p) { return p.counter == counter; });

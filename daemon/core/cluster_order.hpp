@@ -60,6 +60,9 @@ class ClusterOrder {
   // The room's epoch and newest sequence as a new link reads them: the gap they show against
   // what was delivered (an epoch change or a rewind). The first one is the starting position.
   Gap resume(std::string_view epoch, std::uint64_t newest_seq);
+  // The counter of the nearest message before `counter` still undecided (pending and not
+  // refused), which Redis must append first; 0 for none.
+  std::uint64_t undecided_before(std::uint64_t counter) const;
   // The pending message of `counter`, or null once it is read back or refused.
   const Message* find(std::uint64_t counter) const;
   // Refuses, with `why`, the pending messages submitted before `deadline`; returns how many.

@@ -24,10 +24,10 @@ trap 'kill "$redis" 2>/dev/null; wait "$redis" 2>/dev/null; rm -rf "$work"' EXIT
 redis-cli -p "$port" ping | grep -q PONG || fail "redis-server did not start: $(cat "$work/redis.log")"
 
 sha=$(redis-cli -p "$port" SCRIPT LOAD "$(cat "$script")")
-# append EPOCH NODE INSTANCE COUNTER TEXT [MAXLEN]: the script's reply, one value a line.
+# append EPOCH NODE INSTANCE COUNTER TEXT [MAXLEN [AFTER]]: the script's reply, one value a line.
 append() {
   redis-cli -p "$port" EVALSHA "$sha" 2 room stream "$1" "${6:-1000}" "$2" "$3" "$4" \
-    alice "" "$5" "01/12/2026 10:00:00"
+    alice "" "$5" "01/12/2026 10:00:00" "${7:-0}"
 }
 expect() {  # expect WHAT ACTUAL EXPECTED
   [ "$2" = "$3" ] || fail "$1: got $(echo "$2" | tr '\n' ' '), expected $(echo "$3" | tr '\n' ' ')"
@@ -40,6 +40,8 @@ expect "a retry of n1's second" "$(append $e1 n1 i1 2 three)" "$(printf '%s\n3\n
 expect "a retry of n1's first" "$(append $e1 n1 i1 1 one)" "$(printf '%s\n3\n1' $e1)"
 expect "n1 restarted: a new instance counts from 1" "$(append $e1 n1 i3 1 four)" \
   "$(printf '%s\n4\n0' $e1)"
+expect "an append after one not appended yet" "$(append $e1 n1 i3 3 five 1000 2)" \
+  "ORDER counter 2 of n1/i3 has not been appended yet"
 expect "the stream's length" "$(redis-cli -p "$port" XLEN stream)" 4
 expect "the sequences in the stream" \
   "$(redis-cli -p "$port" XRANGE stream - + | awk 'prev == "seq" { print } { prev = $0 }' | tr '\n' ' ')" \

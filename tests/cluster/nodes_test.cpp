@@ -331,3 +331,36 @@ TEST_CASE(
   CHECK(sender.read_messages(count, 30s).size() == count);
   CHECK(a.wait_log("past cluster-max-pending-bytes: not reading from"));
 }
+
+TEST_CASE("SCRIPT FLUSH mid-run: the appends are sent again whole, once each, in order",
+          "[cluster]") {
+  RedisServer redis;
+  Daemon a = node(redis), b = node(redis);
+  RunChecker run(ports({&a, &b}));
+  for (int i = 0; i < 100; ++i) run.send_round();
+  redis.cli({"SCRIPT", "FLUSH"});
+  for (int i = 0; i < 200; ++i) run.send_round();
+  check_run(run, redis);
+  CHECK(run.refused("unavailable") + run.refused("error") + run.refused("unknown") == 0);
+}
+
+TEST_CASE("an error reply of Redis refuses the message with its reason, and the room goes on",
+          "[cluster]") {
+  RedisServer redis({"--maxmemory-policy", "noeviction"});
+  Daemon a = node(redis, {"--monitor", "127.0.0.1:0"});
+  Peer p(a.port());
+  REQUIRE(sync_room({&p}));
+  redis.cli({"CONFIG", "SET", "maxmemory", "1"});
+  p.send_message({"s", "", "over memory", "d"});
+  const auto reply = p.read_message();
+  REQUIRE(reply);
+  CHECK(reply->subject == "ClusterError");
+  CHECK(contains(reply->message, "OOM"));
+  CHECK(a.wait_log("cluster: a message was refused: OOM"));
+  CHECK(metric(http_get(monitor_port(a), "/metrics").body,
+               "tcpchat_cluster_refused_total{reason=\"error\"}") == 1);
+  redis.cli({"CONFIG", "SET", "maxmemory", "0"});
+  const Message after{"s", "", "after", "d"};
+  p.send_message(after);
+  CHECK(p.read_message() == after);
+}

@@ -178,3 +178,18 @@ TEST_CASE("a message refused as of unknown outcome and read back after all is de
   order.for_each_pending([&](std::uint64_t, const Message&) { ++retried; });
   CHECK(retried == 0);
 }
+
+TEST_CASE("an append names the undecided message before it, which must go in first", "[cluster]") {
+  RecordingSink sink;
+  ClusterOrder order(sink, "n1", "i1", skipped);
+  auto a = std::make_shared<RecordingOrigin>();
+  const auto first = order.submit(a, message("1"), t0);
+  const auto second = order.submit(a, message("2"), t0);
+  const auto third = order.submit(a, message("3"), t0);
+  CHECK(order.undecided_before(first) == 0);
+  CHECK(order.undecided_before(third) == second);
+  order.refuse(second, {"ClusterError", "OOM", ""});  // never goes in: the third skips it
+  CHECK(order.undecided_before(third) == first);
+  order.read(epoch, entry(1, "n1", "i1", first, "1"));
+  CHECK(order.undecided_before(third) == 0);
+}
