@@ -120,19 +120,27 @@ asio::awaitable<Result> BenchRun::run() {
 }
 
 asio::awaitable<void> BenchRun::run_phases(Result& r) {
-  const auto target = co_await locate_daemon();
-  r.target = endpoint_name(target.address().to_string(), target.port());
+  // Not inside the aggregate's braces: GCC 12 destroys a co_await's result there twice.
+  auto targets = co_await locate_daemon();
+  ConnectPlan plan{std::move(targets),
+                   {},
+                   options_.connection_count(),
+                   options_.connect_concurrency,
+                   options_.source_addresses};
+  for (const auto& target : plan.targets) {
+    const std::string name = endpoint_name(target.address().to_string(), target.port());
+    r.target += (r.target.empty() ? name : "," + std::to_string(target.port()));
+    plan.target_names.push_back(
+        options_.spawn ? name : options_.host + ":" + std::to_string(target.port()));
+  }
   r.daemon_pid = daemon_pid_;
   if (const auto s = sample_daemon()) r.daemon_rss_before_kb = s->rss_kb;
 
   phase_ = "connecting";
   progress_.show([this] { return progress_line(); });
   const auto connect_start = Clock::now();
-  const std::size_t count = options_.connection_count();
+  const std::size_t count = plan.count;
   warmed_up_.assign(count, false);
-  const ConnectPlan plan{
-      target, options_.spawn ? r.target : options_.host + ":" + std::to_string(options_.port),
-      count, options_.connect_concurrency, options_.source_addresses};
   const bool connected = co_await fleet_.connect(
       plan, [this] { return halted_; }, deadline());
   r.connect_s = seconds_since(connect_start);
@@ -152,7 +160,7 @@ asio::awaitable<void> BenchRun::run_phases(Result& r) {
   }
 }
 
-asio::awaitable<asio::ip::tcp::endpoint> BenchRun::locate_daemon() {
+asio::awaitable<std::vector<asio::ip::tcp::endpoint>> BenchRun::locate_daemon() {
   if (options_.spawn) {
     std::vector<std::string> args = options_.daemon_args;
     const auto names = [&](std::string_view option) {
@@ -167,18 +175,23 @@ asio::awaitable<asio::ip::tcp::endpoint> BenchRun::locate_daemon() {
     daemon_.emplace(io_, options_.daemon_path.empty() ? find_daemon() : options_.daemon_path, args,
                     options_.daemon_cpu);
     daemon_pid_ = daemon_->pid();
-    co_return co_await daemon_->wait_listening(deadline(), options_.tls);
+    const auto listening = co_await daemon_->wait_listening(deadline(), options_.tls);
+    co_return std::vector{listening};
   }
   daemon_pid_ = options_.daemon_pid;
+  const auto ports = options_.target_ports();
   asio::ip::tcp::resolver resolver(io_);
   boost::system::error_code ec;
-  const auto found = resolver.resolve(options_.host, std::to_string(options_.port), ec);
+  const auto found = resolver.resolve(options_.host, std::to_string(ports.front()), ec);
   if (ec || found.empty()) {
     throw Failure(exit_unavailable, "cannot connect to " + options_.host + ":" +
-                                        std::to_string(options_.port) + ": " + ec.message() +
+                                        std::to_string(ports.front()) + ": " + ec.message() +
                                         " — is tcpchatd running?");
   }
-  co_return found.begin()->endpoint();
+  std::vector<asio::ip::tcp::endpoint> targets;
+  for (const std::uint16_t port : ports)
+    targets.emplace_back(found.begin()->endpoint().address(), port);
+  co_return targets;
 }
 
 // Only once every connection has received a broadcast is every one of them in the daemon's room,

@@ -38,7 +38,8 @@ class BenchRun {
 
  private:
   boost::asio::awaitable<void> run_phases(Result& r);
-  boost::asio::awaitable<boost::asio::ip::tcp::endpoint> locate_daemon();
+  // Where the clients connect: one daemon, or with --ports several on one address.
+  boost::asio::awaitable<std::vector<boost::asio::ip::tcp::endpoint>> locate_daemon();
   boost::asio::awaitable<bool> warm_up(Result& r);
   boost::asio::awaitable<void> load(Result& r);
   boost::asio::awaitable<void> hold(Result& r);

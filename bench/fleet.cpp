@@ -5,6 +5,7 @@
 #include <openssl/ssl.h>
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/write.hpp>
@@ -53,6 +54,7 @@ std::size_t ephemeral_port_count() {
 // address so that other programs on the machine keep some.
 std::vector<asio::ip::address> pick_sources(const asio::ip::tcp::endpoint& target,
                                             std::size_t count, std::size_t requested) {
+  // `count` connections to one port: to several, each address's ports go further still.
   const bool loopback_v4 = target.address().is_v4() && target.address().is_loopback();
   if (!loopback_v4) {
     if (requested > 1) {
@@ -133,22 +135,28 @@ asio::awaitable<bool> Fleet::connect(const ConnectPlan& plan, std::function<bool
                                      Clock::time_point deadline) {
   plan_ = plan;
   ensure_fd_limit(plan.count + 64);
-  sources_ = pick_sources(plan.target, plan.count, plan.source_addresses);
+  sources_ = pick_sources(plan.targets.front(), plan.count, plan.source_addresses);
   connections_.reserve(plan.count);
   for (std::size_t i = 0; i < plan.count; ++i)
     connections_.push_back(std::make_unique<Connection>(io_context_, i, data_frame_));
 
-  next_to_open_ = 1;
-  start_connect(*connections_[0]);
-  const bool answered =
-      co_await waiter_.until([&] { return connected_ > 0 || !first_error_.empty(); }, deadline);
-  if (connected_ == 0) {
+  probes_ = std::min(plan.count, plan.targets.size());
+  probe_up_.assign(probes_, false);
+  next_to_open_ = probes_;
+  for (std::size_t i = 0; i < probes_; ++i) start_connect(*connections_[i]);
+  const bool answered = co_await waiter_.until(
+      [&] { return probes_connected_ == probes_ || !probe_error_.empty(); }, deadline);
+  if (probes_connected_ < probes_) {
     close_all();
-    throw Failure(exit_unavailable, "cannot connect to " + plan.target_name + ": " +
-                                        (answered ? first_error_ : "no answer in time") +
-                                        " — is tcpchatd running?");
+    const auto silent = std::find(probe_up_.begin(), probe_up_.end(), false) - probe_up_.begin();
+    throw Failure(exit_unavailable,
+                  "cannot connect to " +
+                      (answered ? probe_error_
+                                : plan.target_names[static_cast<std::size_t>(silent)] +
+                                      ": no answer in time") +
+                      " — is tcpchatd running?");
   }
-  while (next_to_open_ < plan.count && next_to_open_ <= plan.concurrency)
+  while (next_to_open_ < plan.count && next_to_open_ < probes_ + plan.concurrency)
     start_connect(*connections_[next_to_open_++]);
   co_return co_await waiter_.until(
       [&] { return connected_ == plan.count || failed_ > 0 || stop(); }, deadline) &&
@@ -157,7 +165,8 @@ asio::awaitable<bool> Fleet::connect(const ConnectPlan& plan, std::function<bool
 
 void Fleet::start_connect(Connection& c) {
   error_code ec;
-  c.socket.open(plan_.target.protocol(), ec);
+  const auto& target = plan_.targets[target_of(c)];
+  c.socket.open(target.protocol(), ec);
   if (!ec && !sources_.empty()) {
     // Let connect() pick the port per destination, so each source address has its full range.
     const int one = 1;
@@ -168,7 +177,7 @@ void Fleet::start_connect(Connection& c) {
     asio::post(io_context_, [this, &c, ec] { on_connect(c, ec); });
     return;
   }
-  c.socket.async_connect(plan_.target, [this, &c, gen = c.generation](const error_code& e) {
+  c.socket.async_connect(target, [this, &c, gen = c.generation](const error_code& e) {
     if (gen == c.generation) on_connect(c, e);
   });
 }
@@ -176,13 +185,9 @@ void Fleet::start_connect(Connection& c) {
 void Fleet::on_connect(Connection& c, const error_code& ec) {
   if (closed_ || ec == asio::error::operation_aborted) return;
   if (ec) {
-    if (c.index == 0) {
-      first_error_ = ec.message();
-      waiter_.wake();
-    } else {
-      fail(c, "could not connect to " + plan_.target_name + ": " + ec.message() + hint(ec));
-    }
-    return;
+    if (is_probe(c)) return probe_failed(c, ec.message());
+    return fail(c, "could not connect to " + plan_.target_names[target_of(c)] + ": " +
+                       ec.message() + hint(ec));
   }
   error_code ignored;
   c.socket.set_option(asio::ip::tcp::no_delay(true), ignored);
@@ -204,11 +209,7 @@ void Fleet::continue_handshake(Connection& c) {
   const error_code ec = tls_error(c.tls.get(), ret);
   if (ec != asio::error::would_block) {
     const std::string why = "TLS handshake failed: " + ec.message();
-    if (c.index == 0) {
-      first_error_ = why;
-      waiter_.wake();
-      return;
-    }
+    if (is_probe(c)) return probe_failed(c, why);
     return fail(c, why);
   }
   c.socket.async_wait(
@@ -220,16 +221,25 @@ void Fleet::continue_handshake(Connection& c) {
       });
 }
 
+void Fleet::probe_failed(Connection& c, std::string why) {
+  if (probe_error_.empty()) probe_error_ = plan_.target_names[target_of(c)] + ": " + why;
+  waiter_.wake();
+}
+
 void Fleet::connected(Connection& c) {
   ++connected_;
+  if (is_probe(c)) {
+    probe_up_[c.index] = true;
+    ++probes_connected_;
+  }
   if (!auth_frame_.empty()) {
     c.outbox.insert(0, auth_frame_);  // before anything queued meanwhile
     flush(c);
   }
   wait_readable(c);
   if (c.on_reconnected) std::exchange(c.on_reconnected, nullptr)();
-  if (c.index > 0 && next_to_open_ < plan_.count) start_connect(*connections_[next_to_open_++]);
-  if (c.index == 0 || connected_ == plan_.count) waiter_.wake();
+  if (!is_probe(c) && next_to_open_ < plan_.count) start_connect(*connections_[next_to_open_++]);
+  if (is_probe(c) || connected_ == plan_.count) waiter_.wake();
 }
 
 void Fleet::wait_readable(Connection& c) {

@@ -44,8 +44,10 @@ struct Connection {
 };
 
 struct ConnectPlan {
-  boost::asio::ip::tcp::endpoint target;
-  std::string target_name;  // HOST:PORT as the user gave it, for messages
+  // Connection i goes to targets[i % targets.size()] (named target_names[i % ...], HOST:PORT as
+  // the user gave it, for messages); the targets share one address.
+  std::vector<boost::asio::ip::tcp::endpoint> targets;
+  std::vector<std::string> target_names;
   std::size_t count = 0;
   std::size_t concurrency = 1;
   std::size_t source_addresses = 0;  // 0: as many 127.0.0.x as `count` needs (loopback only)
@@ -76,9 +78,10 @@ class Fleet {
         std::string auth_frame);
   ~Fleet();
 
-  // Opens plan.count connections, each reading as soon as it is up. The first one is opened
-  // alone: when it fails the daemon is not there (Failure exit_unavailable). False when a later
-  // one failed (reported through on_failure), `stop()` is true, or `deadline` passed.
+  // Opens plan.count connections, each reading as soon as it is up. The first one to each target
+  // is opened before the others: when one of those fails, that daemon is not there (Failure
+  // exit_unavailable). False when a later one failed (reported through on_failure), `stop()` is
+  // true, or `deadline` passed.
   boost::asio::awaitable<bool> connect(const ConnectPlan& plan, std::function<bool()> stop,
                                        Clock::time_point deadline);
 
@@ -102,6 +105,10 @@ class Fleet {
 
  private:
   void start_connect(Connection& c);
+  std::size_t target_of(const Connection& c) const { return c.index % plan_.targets.size(); }
+  // Connections 0 .. probes_-1, until they first reconnect, are the first to each target.
+  bool is_probe(const Connection& c) const { return c.index < probes_ && c.generation == 0; }
+  void probe_failed(Connection& c, std::string why);
   void on_connect(Connection& c, const boost::system::error_code& ec);
   void continue_handshake(Connection& c);
   void connected(Connection& c);
@@ -128,7 +135,11 @@ class Fleet {
   std::size_t connected_ = 0;
   std::size_t failed_ = 0;
   bool closed_ = false;
-  std::string first_error_;  // of connection #0, which tells whether the daemon is there at all
+  std::size_t probes_ = 0;
+  std::vector<bool> probe_up_;
+  std::size_t probes_connected_ = 0;
+  // Of the first connection that could not reach its target: which daemon is not there at all.
+  std::string probe_error_;
   std::array<char, 256 * 1024> read_buffer_;
   ssl_ctx_st* tls_context_ = nullptr;
   std::string auth_frame_;

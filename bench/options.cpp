@@ -18,6 +18,7 @@ namespace po = boost::program_options;
 
 constexpr const char* usage = R"(Usage:
   tcpchat-bench [LOAD OPTIONS] [--host HOST] [--port PORT]
+  tcpchat-bench [LOAD OPTIONS] [--host HOST] --ports PORT,PORT,...
   tcpchat-bench [LOAD OPTIONS] --spawn [--daemon PATH] [-- DAEMON OPTIONS...]
   tcpchat-bench --connections N --idle (--spawn [-- DAEMON OPTIONS...] | --pid PID)
 
@@ -49,6 +50,11 @@ owed, per publisher, exactly the messages the daemon broadcast between the two m
 connect, warm-up, drain) is bounded by --timeout; publishing gets its planned time plus
 --timeout.
 
+With --ports, the clients are spread over several daemons on --host, round-robin in
+connection order (client i connects to the (i mod N)th port, so publishers are spread too),
+as over the nodes of a cluster (tcpchatd --cluster): every client must still receive every
+message, once and in one order. --ports cannot go with --port, --spawn or --pid.
+
 With --spawn, tcpchatd is started as `tcpchatd --bind 127.0.0.1 --port 0 DAEMON OPTIONS`
 (without our --bind or --port when DAEMON OPTIONS name it), found next to this program's
 build tree unless --daemon names it, stopped with SIGTERM at the end, and must exit 0.
@@ -64,6 +70,7 @@ or started.
 Examples:
   tcpchat-bench --spawn --clients 100 --publishers 10 --messages 20000 --size 200 -- --quiet
   tcpchat-bench --port 9999 --clients 101 --rate 2000 --messages 10000 --json
+  tcpchat-bench --ports 9001,9002,9003 --clients 100 --publishers 10 --messages 20000
   tcpchat-bench --spawn --connections 10000 --idle -- --quiet --max-clients 20000
 )";
 
@@ -98,6 +105,34 @@ void refuse_together(const po::variables_map& vm, const char* a, const char* b) 
   }
 }
 
+void refuse_with_ports(const po::variables_map& vm) {
+  if (!given(vm, "ports")) return;
+  if (given(vm, "port")) {
+    throw UsageError("--port and --ports cannot be used together (--ports takes one port too)");
+  }
+  if (given(vm, "spawn")) {
+    throw UsageError(
+        "--spawn and --ports cannot be used together: --spawn starts one daemon of its own, "
+        "--ports names daemons that are already running");
+  }
+  if (given(vm, "pid")) {
+    throw UsageError(
+        "--pid and --ports cannot be used together: --pid measures one daemon, --ports spreads "
+        "the clients over several");
+  }
+}
+
+std::uint16_t port_number(const std::string& text, const std::string& what) {
+  const bool digits =
+      !text.empty() && text.size() <= 5 &&
+      std::all_of(text.begin(), text.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
+  const long value = digits ? std::stol(text) : 0;
+  if (value < 1 || value > 65535) {
+    throw UsageError(what + " must be between 1 and 65535 (got '" + text + "')");
+  }
+  return static_cast<std::uint16_t>(value);
+}
+
 void check(const Options& o, const po::variables_map& vm) {
   const long cpus = sysconf(_SC_NPROCESSORS_CONF);
   for (const auto& [name, cpu] :
@@ -107,6 +142,7 @@ void check(const Options& o, const po::variables_map& vm) {
                        ": this machine has CPUs 0 to " + std::to_string(cpus - 1));
     }
   }
+  refuse_with_ports(vm);
   refuse_together(vm, "spawn", "host");
   refuse_together(vm, "spawn", "port");
   refuse_together(vm, "spawn", "pid");
@@ -149,6 +185,23 @@ void check(const Options& o, const po::variables_map& vm) {
 
 }  // namespace
 
+std::vector<std::uint16_t> parse_port_list(const std::string& list) {
+  std::vector<std::uint16_t> ports;
+  std::size_t from = 0;
+  for (;;) {
+    const std::size_t comma = std::min(list.find(',', from), list.size());
+    const std::uint16_t port =
+        port_number(list.substr(from, comma - from),
+                    "each port of --ports (a comma-separated list, such as 9001,9002)");
+    if (std::find(ports.begin(), ports.end(), port) != ports.end()) {
+      throw UsageError("--ports names port " + std::to_string(port) + " twice");
+    }
+    ports.push_back(port);
+    if (comma == list.size()) return ports;
+    from = comma + 1;
+  }
+}
+
 std::optional<Options> parse_options(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   Options o;
@@ -173,6 +226,9 @@ std::optional<Options> parse_options(int argc, char** argv) {
   auto add = where.add_options();
   add("host", text("HOST")->default_value(o.host), "daemon address");
   add("port", integer("PORT", o.port), "daemon port");
+  add("ports", text("PORT,PORT,..."),
+      "several daemons on --host (a cluster's nodes): the clients, publishers included, are "
+      "spread over them round-robin");
   add("spawn", "start our own tcpchatd on a free loopback port (its options after --)");
   add("daemon", text("PATH"), "tcpchatd to spawn (default: next to this program)");
   add("pid", integer("PID"), "a daemon we did not spawn: read its CPU and memory from /proc");
@@ -239,11 +295,8 @@ std::optional<Options> parse_options(int argc, char** argv) {
   }
 
   o.host = vm["host"].as<std::string>();
-  const auto port = vm["port"].as<long long>();
-  if (port < 1 || port > 65535) {
-    throw UsageError("--port must be between 1 and 65535 (got " + std::to_string(port) + ")");
-  }
-  o.port = static_cast<std::uint16_t>(port);
+  o.port = port_number(std::to_string(vm["port"].as<long long>()), "--port");
+  if (vm.count("ports")) o.ports = parse_port_list(vm["ports"].as<std::string>());
   o.spawn = vm.count("spawn") > 0;
   o.tls = vm.count("tls") > 0;
   o.account = vm["account"].as<std::string>();

@@ -20,6 +20,9 @@ struct Options {
   // Where the daemon is: --host/--port, or one we start ourselves (--spawn).
   std::string host = "127.0.0.1";
   std::uint16_t port = 9999;
+  // --ports: several daemons on --host (the nodes of a cluster, say), instead of --port; client i
+  // connects to ports[i % size].
+  std::vector<std::uint16_t> ports;
   bool spawn = false;
   std::string daemon_path;                // empty: the tcpchatd of this program's build tree
   std::vector<std::string> daemon_args;   // everything after `--`, passed to the spawned daemon
@@ -58,7 +61,15 @@ struct Options {
 
   // Connections this run opens.
   std::size_t connection_count() const { return idle ? connections : clients; }
+  // The daemon ports on --host the clients are spread over: --ports, or --port alone.
+  std::vector<std::uint16_t> target_ports() const {
+    return ports.empty() ? std::vector<std::uint16_t>{port} : ports;
+  }
 };
+
+// The ports of `--ports P1,P2,...`: each from 1 to 65535, none twice. Throws UsageError with a
+// sentence that names the faulty entry.
+std::vector<std::uint16_t> parse_port_list(const std::string& list);
 
 // Parses the command line. Returns nullopt when --help or --version was printed; throws
 // UsageError for anything invalid.

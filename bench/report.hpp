@@ -27,7 +27,7 @@ struct Result {
   // What was asked.
   bool idle = false;
   std::string label;
-  std::string target;  // ADDR:PORT connected to
+  std::string target;  // ADDR:PORT connected to, or ADDR:PORT,PORT,... with --ports
   bool spawned = false;
   bool tls = false;
   std::size_t clients = 0;  // connections opened (--clients, or --connections when idle)

@@ -9,6 +9,7 @@
 
 #include "accounts.hpp"
 #include "daemon_process.hpp"
+#include "redis_server.hpp"
 
 using namespace tcpchat::test;
 namespace json = boost::json;
@@ -221,6 +222,16 @@ TEST_CASE("bad options exit 64 with a sentence") {
       {"--churn", "1"},
       {"--clients", "2", "--publishers", "2", "--rate", "10", "--churn", "1"},
       {"--x%original_token%"},  // program_options' sentence once looped on its own placeholder
+      {"--ports", ""},
+      {"--ports", "9001,,9002"},
+      {"--ports", "9001,"},
+      {"--ports", "0"},
+      {"--ports", "65536"},
+      {"--ports", "9001,x"},
+      {"--ports", "9001,9001"},
+      {"--ports", "9001", "--port", "9002"},
+      {"--ports", "9001", "--spawn"},
+      {"--ports", "9001", "--pid", "1"},
   };
   for (const auto& args : bad) {
     const Run run = bench(args);
@@ -228,6 +239,25 @@ TEST_CASE("bad options exit 64 with a sentence") {
     CHECK(run.status == 64);
     CHECK(run.err.starts_with("tcpchat-bench: "));
     CHECK(run.out.empty());
+  }
+}
+
+TEST_CASE(
+    "a bad --ports list, or --ports with --port, --spawn or --pid, is named in the sentence") {
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"--ports", "9001,x,9003"}, "(got 'x')"},
+      {{"--ports", "9001,,9003"}, "(got '')"},
+      {{"--ports", "9001,70000"}, "between 1 and 65535 (got '70000')"},
+      {{"--ports", "9001,9002,9001"}, "--ports names port 9001 twice"},
+      {{"--ports", "9001", "--port", "9002"}, "--port and --ports cannot be used together"},
+      {{"--ports", "9001", "--spawn"}, "--spawn and --ports cannot be used together"},
+      {{"--ports", "9001", "--pid", "1"}, "--pid and --ports cannot be used together"},
+  };
+  for (const auto& [args, sentence] : cases) {
+    const Run run = bench(args);
+    INFO(args[1] << ": " << run.err);
+    CHECK(run.status == 64);
+    CHECK(run.err.find(sentence) != std::string::npos);
   }
 }
 
@@ -241,6 +271,13 @@ TEST_CASE("a daemon that is not there exits 69 and says so") {
   const Run missing = bench({"--spawn", "--daemon", "/nonexistent/tcpchatd"});
   CHECK(missing.status == 69);
   CHECK(missing.err.find("/nonexistent/tcpchatd") != std::string::npos);
+
+  // With --ports, the one of several that is not there.
+  Daemon daemon({"--quiet"});
+  const Run one_missing =
+      bench({"--ports", std::to_string(daemon.port()) + "," + port, "--messages", "5"});
+  CHECK(one_missing.status == 69);
+  CHECK(one_missing.err.find("cannot connect to 127.0.0.1:" + port + ": ") != std::string::npos);
 }
 
 TEST_CASE("the help text documents every option") {
@@ -248,6 +285,7 @@ TEST_CASE("the help text documents every option") {
   CHECK(run.status == 0);
   for (const char* option : {"--host",
                              "--port",
+                             "--ports",
                              "--spawn",
                              "--daemon",
                              "--pid",
@@ -290,4 +328,39 @@ TEST_CASE("messages the daemon refuses with StorageError fail the run, which sti
   }
   CHECK(said);
   CHECK(r.at("daemon_alive_after").as_bool());
+}
+
+namespace {
+
+std::string cluster_url(const RedisServer& redis) {
+  return "redis://127.0.0.1:" + std::to_string(redis.port());
+}
+
+std::string port_list(const Daemon& a, const Daemon& b) {
+  return std::to_string(a.port()) + "," + std::to_string(b.port());
+}
+
+}  // namespace
+
+TEST_CASE(
+    "spread over two cluster nodes with --ports, every client gets every message in one order",
+    "[cluster]") {
+  RedisServer redis;
+  Daemon a({"--quiet", "--cluster", cluster_url(redis)});
+  Daemon b({"--quiet", "--cluster", cluster_url(redis)});
+  // S1's shape, smaller: a publisher in ten, as fast as the window allows.
+  const Run run = bench({"--ports", port_list(a, b), "--clients", "20", "--publishers", "4",
+                         "--messages", "2000", "--size", "200", "--json"});
+  INFO(run.err);
+  REQUIRE(run.status == 0);
+  const auto r = result_of(run);
+  check_clean(r, 20);
+  CHECK(r.at("published").as_int64() == 2000);
+  CHECK(r.at("target").as_string() == "127.0.0.1:" + port_list(a, b));
+  // Half of each node's clients' messages came from the other node's publishers: through Redis.
+  CHECK(std::stoll(redis.cli({"XLEN", "tcpchat:{tcpchat}:stream"})) >= 2000);
+  for (Daemon* node : {&a, &b}) {
+    CHECK(node->process().running());
+    CHECK(node->stop() == 0);
+  }
 }
