@@ -274,8 +274,8 @@ asio::awaitable<void> BenchRun::load(Result& r) {
   r.bench_cpu_s = own_cpu_seconds() - bench_cpu_before;
 
   r.published = traffic_->published();
-  r.expected = traffic_->expected();
   r.tally = traffic_->tally();
+  r.expected = r.tally.owed;
   r.impossible = traffic_->impossible();
   if (churn_) r.reconnects = churn_->reconnects();
   r.frame_bytes = traffic_->frame_bytes();
@@ -304,7 +304,12 @@ asio::awaitable<void> BenchRun::load(Result& r) {
   const auto count_problem = [this](std::uint64_t n, const std::string& what) {
     if (n > 0) problem(std::to_string(n) + " " + what);
   };
-  count_problem(r.tally.lost, "deliveries lost");
+  count_problem(r.tally.lost,
+                "deliveries lost" + (history_gaps_ == 0
+                                         ? std::string()
+                                         : " (" + std::to_string(history_gaps_) +
+                                               " HistoryGap notices: messages of the order are "
+                                               "missing on a node)"));
   count_problem(r.tally.duplicates, "deliveries duplicated");
   count_problem(r.tally.reordered, "deliveries out of their publisher's order");
   count_problem(r.tally.outside, "deliveries outside the period their receiver was connected");
@@ -344,6 +349,10 @@ asio::awaitable<void> BenchRun::tear_down(Result& r) {
   if (server_frames_ > 1) {
     problem(std::to_string(server_frames_ - 1) + " more @SERVER frames were received");
   }
+  r.refused = refused_;
+  r.refused_outcome_unknown = refused_outcome_unknown_;
+  r.history_gaps = history_gaps_;
+  r.first_history_gap = first_history_gap_;
   r.decoded_data_frames = decoded_data_frames_;
   r.malformed = malformed_;
   r.foreign = foreign_;
@@ -397,16 +406,34 @@ void BenchRun::on_message(Connection& c, Message&& m, Clock::time_point at) {
                m.subject + "): " + m.message);
         }
       } else if (m.client_name == server_name) {
-        // A refused message (StorageError) is not delivered: the run fails, but goes on, as the
-        // daemon keeps the connection. Other notices change nothing.
-        if (refuses_one_message(m.subject) && refused_++ == 0) {
-          problem("connection #" + std::to_string(c.index) + " had a message refused (" +
-                  m.subject + "): " + m.message);
-        }
+        if (refuses_one_message(m.subject)) return on_refused(c, m);
+        if (m.subject == server_subject::history_gap) return on_history_gap(c, m);
+        // Other notices change nothing.
       } else {
         ++foreign_;
       }
       return;
+  }
+}
+
+// A refused message is not delivered: the run fails, but goes on, as the daemon keeps the
+// connection.
+void BenchRun::on_refused(Connection& c, const Message& m) {
+  if (refused_++ == 0) {
+    problem("connection #" + std::to_string(c.index) + " had a message refused (" + m.subject +
+            "): " + m.message);
+  }
+  if (m.subject == server_subject::cluster_unavailable &&
+      m.message.find("outcome is unknown") != std::string::npos) {
+    ++refused_outcome_unknown_;
+  }
+  if (traffic_) traffic_->on_refused(c);
+}
+
+// A gap is the daemon telling of messages it lost (counted as lost), not a failure in itself.
+void BenchRun::on_history_gap(Connection& c, const Message& m) {
+  if (history_gaps_++ == 0) {
+    first_history_gap_ = "connection #" + std::to_string(c.index) + ": " + m.message;
   }
 }
 

@@ -47,6 +47,9 @@ class BenchRun {
 
   void on_message(Connection& c, Message&& m, Clock::time_point at);
   void send_warm_up(Connection& c);
+  // An @SERVER frame that refuses one message `c` sent, or one that tells of a gap in the order.
+  void on_refused(Connection& c, const Message& m);
+  void on_history_gap(Connection& c, const Message& m);
   // Records a problem; halt() also ends the current phase and skips the rest.
   void problem(std::string what);
   void halt(std::string what);
@@ -76,7 +79,12 @@ class BenchRun {
   std::uint64_t malformed_ = 0;
   std::uint64_t foreign_ = 0;
   std::uint64_t server_frames_ = 0;
-  std::uint64_t refused_ = 0;  // StorageError frames: messages the daemon did not deliver
+  // refuses_one_message() frames: messages the daemon did not deliver, and of those the ones
+  // whose outcome is unknown (a cluster's Redis did not confirm them in time: they may still be).
+  std::uint64_t refused_ = 0;
+  std::uint64_t refused_outcome_unknown_ = 0;
+  std::uint64_t history_gaps_ = 0;  // HistoryGap notices, over all connections
+  std::optional<std::string> first_history_gap_;
   std::string phase_;
   std::vector<std::string> problems_;
   bool halted_ = false;

@@ -93,7 +93,43 @@ std::uint64_t DeliveryTracker::missing(std::size_t stream, std::uint64_t from,
   return n;
 }
 
-Tally DeliveryTracker::tally(const std::vector<std::uint64_t>& published) const {
+std::optional<std::uint64_t> DeliveryTracker::owed_if_received_by_none(
+    std::uint32_t publisher, std::uint64_t seq, std::uint64_t published) const {
+  std::uint64_t owed = 0;
+  for (std::size_t stream = publisher; stream < next_.size(); stream += publishers_) {
+    if (missing(stream, seq, seq + 1) == 0) return std::nullopt;
+    if (seq >= first_[stream] && seq < std::min(end_[stream], published)) ++owed;
+  }
+  return owed;
+}
+
+void DeliveryTracker::excuse_refused(Tally& t, std::uint32_t publisher, std::uint64_t published,
+                                     std::uint64_t count) const {
+  // Only a message missing at a receiver owed everything can have reached no one.
+  const auto whole = std::find(partial_.begin(), partial_.end(), false);
+  if (whole == partial_.end()) return;
+  const std::size_t reference =
+      static_cast<std::size_t>(whole - partial_.begin()) * publishers_ + publisher;
+  const auto excuse = [&](std::uint64_t seq) {
+    const auto owed = owed_if_received_by_none(publisher, seq, published);
+    if (!owed) return;
+    t.owed -= *owed;
+    t.lost -= *owed;
+    ++t.refused;
+    --count;
+  };
+  if (const auto found = gaps_.find(reference); found != gaps_.end()) {
+    for (const auto& [first, end] : found->second) {
+      for (std::uint64_t seq = first; seq < std::min(end, published) && count > 0; ++seq) {
+        excuse(seq);
+      }
+    }
+  }
+  for (std::uint64_t seq = next_[reference]; seq < published && count > 0; ++seq) excuse(seq);
+}
+
+Tally DeliveryTracker::tally(const std::vector<std::uint64_t>& published,
+                             const std::vector<std::uint64_t>& refused) const {
   Tally t;
   t.delivered = delivered_;
   t.duplicates = duplicates_;
@@ -117,6 +153,9 @@ Tally DeliveryTracker::tally(const std::vector<std::uint64_t>& published) const 
     most_common = std::max(most_common, ++receivers_by_hash[order_hash_[r]]);
   }
   t.order_divergent_receivers = whole - most_common;
+  for (std::uint32_t p = 0; p < refused.size(); ++p) {
+    if (refused[p] > 0) excuse_refused(t, p, published[p], refused[p]);
+  }
   return t;
 }
 

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <unordered_map>
 #include <vector>
 
@@ -18,6 +19,8 @@ struct Tally {
   std::uint64_t reordered = 0;   // received after a later message of the same publisher
   std::uint64_t outside = 0;     // received, but outside what the receiver was owed
   std::uint64_t owed = 0;        // deliveries the receivers were owed
+  // Messages the daemon refused that no receiver got: neither owed nor lost.
+  std::uint64_t refused = 0;
   // Receivers whose sequence of messages differs from the most common one.
   std::uint64_t order_divergent_receivers = 0;
 
@@ -45,8 +48,13 @@ class DeliveryTracker {
 
   std::uint64_t delivered() const { return delivered_; }
   std::uint64_t anomalies() const { return duplicates_ + reordered_; }
-  // `published[p]`: how many messages publisher p sent in all.
-  Tally tally(const std::vector<std::uint64_t>& published) const;
+  // `published[p]`: how many messages publisher p sent in all; `refused[p]` (empty: none), how
+  // many of them the daemon refused. A refusal does not say which message it was, and one of
+  // unknown outcome may still be delivered: so up to refused[p] of p's messages that no receiver
+  // got, the earliest first, count as refused instead of lost. One that some receivers got is
+  // lost for the others.
+  Tally tally(const std::vector<std::uint64_t>& published,
+              const std::vector<std::uint64_t>& refused = {}) const;
 
  private:
   using Gaps = std::map<std::uint64_t, std::uint64_t>;  // [first, end) ranges not yet received
@@ -54,6 +62,14 @@ class DeliveryTracker {
   bool fill_gap(std::size_t stream, std::uint64_t seq);
   // Sequence numbers in [from, to) that `stream` has not received.
   std::uint64_t missing(std::size_t stream, std::uint64_t from, std::uint64_t to) const;
+  // Takes up to `count` of `publisher`'s messages below `published` that no receiver got out of
+  // `t`'s owed and lost deliveries, and counts them in t.refused.
+  void excuse_refused(Tally& t, std::uint32_t publisher, std::uint64_t published,
+                      std::uint64_t count) const;
+  // How many receivers were owed message `seq` of `publisher` when no receiver got it (owed it
+  // or not), else nullopt.
+  std::optional<std::uint64_t> owed_if_received_by_none(std::uint32_t publisher, std::uint64_t seq,
+                                                        std::uint64_t published) const;
 
   std::size_t publishers_;
   std::vector<std::uint64_t> next_;   // [receiver * publishers + publisher]

@@ -55,6 +55,11 @@ connection order (client i connects to the (i mod N)th port, so publishers are s
 as over the nodes of a cluster (tcpchatd --cluster): every client must still receive every
 message, once and in one order. --ports cannot go with --port, --spawn or --pid.
 
+A message the daemon refuses (an @SERVER frame StorageError, NameMismatch, NameInUse,
+ClusterUnavailable or ClusterError) is counted as refused, not as lost, when no client
+receives it; the run goes on and fails. HistoryGap notices (messages of a cluster's order
+missing on a node) are counted and reported; what they cost shows as lost deliveries.
+
 With --spawn, tcpchatd is started as `tcpchatd --bind 127.0.0.1 --port 0 DAEMON OPTIONS`
 (without our --bind or --port when DAEMON OPTIONS name it), found next to this program's
 build tree unless --daemon names it, stopped with SIGTERM at the end, and must exit 0.

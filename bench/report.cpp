@@ -125,6 +125,13 @@ void print_text(std::ostream& out, const Result& r) {
         << r.tally.order_divergent_receivers << ", impossible " << r.impossible << ", malformed "
         << r.malformed << ", foreign " << r.foreign << ", not byte for byte as sent "
         << r.decoded_data_frames << '\n';
+    if (r.refused > 0 || r.history_gaps > 0) {
+      out << "  refusals   " << r.refused << " messages refused (" << r.refused_outcome_unknown
+          << " of unknown outcome, " << r.tally.refused
+          << " received by no client: not counted as lost), " << r.history_gaps
+          << " HistoryGap notices" << (r.first_history_gap ? ", the first " : "")
+          << r.first_history_gap.value_or("") << '\n';
+    }
   }
   print_daemon(out, r);
   if (r.rss_per_connection_bytes) {
@@ -171,6 +178,11 @@ void print_json(std::ostream& out, const Result& r) {
   j.add("outside_period", r.tally.outside);
   j.add("reconnects", r.reconnects);
   j.add("order_divergent_receivers", r.tally.order_divergent_receivers);
+  j.add("refused", r.refused);
+  j.add("refused_outcome_unknown", r.refused_outcome_unknown);
+  j.add("refused_undelivered", r.tally.refused);
+  j.add("history_gaps", r.history_gaps);
+  j.add("first_history_gap", r.first_history_gap);
   j.add("impossible", r.impossible);
   j.add("decoded_data_frames", r.decoded_data_frames);
   j.add("malformed", r.malformed);

@@ -55,6 +55,12 @@ struct Result {
   std::uint64_t decoded_data_frames = 0;  // data frames not byte for byte as sent
   std::uint64_t malformed = 0;            // this run's prefix, unreadable marker
   std::uint64_t foreign = 0;              // messages of other senders, ignored
+  // Messages the daemon refused (@SERVER frames), and of those the ones a cluster did not
+  // confirm in time; HistoryGap notices received, and the first ("connection #N: TEXT").
+  std::uint64_t refused = 0;
+  std::uint64_t refused_outcome_unknown = 0;
+  std::uint64_t history_gaps = 0;
+  std::optional<std::string> first_history_gap;
   double publish_s = 0;
   double elapsed_s = 0;
   double published_per_s = 0;

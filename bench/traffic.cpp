@@ -140,14 +140,33 @@ void Traffic::on_data(Connection& receiver, const Stamp& stamp, Clock::time_poin
   Publisher& p = publishers_[stamp.publisher];
   if (receiver.index == stamp.publisher) ++p.echoes;
   // Closed loop: a message leaves the window once every client has it, so at most `window`
-  // messages per publisher wait anywhere, whichever order the daemon serves its clients in.
-  if (!p.missing.empty() && --p.missing[stamp.seq % p.missing.size()] == 0) {
+  // messages per publisher wait anywhere, whichever order the daemon serves its clients in. (Once
+  // a refusal has freed a place for a message that is delivered after all, counts can run out:
+  // the window is then a little wider, never stuck.)
+  if (!p.missing.empty()) {
+    std::uint32_t& missing = p.missing[stamp.seq % p.missing.size()];
+    if (missing > 0 && --missing == 0 && p.in_flight > 0) {
+      --p.in_flight;
+      top_up(p);
+      fleet_.defer_flush(*p.connection);
+    }
+  }
+  // With --churn, what is owed is only known once the markers are in: the churn's ticks look.
+  if (options_.churn == 0 && all_delivered()) waiter_.wake();
+}
+
+void Traffic::on_refused(const Connection& sender) {
+  if (sender.index >= publishers_.size()) return;
+  Publisher& p = publishers_[sender.index];
+  ++p.refused;
+  ++refused_;
+  // The refused message never completes: its place in the window is given back now.
+  if (!p.missing.empty() && p.in_flight > 0) {
     --p.in_flight;
     top_up(p);
     fleet_.defer_flush(*p.connection);
   }
-  // With --churn, what is owed is only known once the markers are in: the churn's ticks look.
-  if (options_.churn == 0 && all_delivered()) waiter_.wake();
+  waiter_.wake();
 }
 
 void Traffic::owe_from(std::size_t period, std::size_t p) {
@@ -159,13 +178,18 @@ void Traffic::owe_until(std::size_t period, std::size_t p) {
 }
 
 std::uint64_t Traffic::expected() const {
-  return options_.churn == 0 ? published_ * fleet_.size() : tally().owed;
+  return options_.churn == 0 ? (published_ - std::min(refused_, published_)) * fleet_.size()
+                             : tally().owed;
 }
 
 Tally Traffic::tally() const {
   std::vector<std::uint64_t> sent;
-  for (const Publisher& p : publishers_) sent.push_back(p.sent);
-  return tracker_.tally(sent);
+  std::vector<std::uint64_t> refused;
+  for (const Publisher& p : publishers_) {
+    sent.push_back(p.sent);
+    refused.push_back(p.refused);
+  }
+  return tracker_.tally(sent, refused);
 }
 
 double Traffic::publish_seconds() const {

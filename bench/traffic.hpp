@@ -33,6 +33,10 @@ class Traffic {
   void stop_publishing();
   // A data message from this run, received by `receiver` when a read returned at `at`.
   void on_data(Connection& receiver, const Stamp& stamp, Clock::time_point at);
+  // The daemon refused a message `sender` sent (it does not say which). A publisher's refused
+  // message is counted as refused rather than lost if no client receives it (see
+  // DeliveryTracker::tally), and no longer holds a place in its window.
+  void on_refused(const Connection& sender);
 
   // With --churn, what each connection is owed (see DeliveryTracker): a period of connection is a
   // receiver of its own, and a connection counts deliveries only while count_for() names one.
@@ -45,7 +49,8 @@ class Traffic {
   std::size_t publisher_count() const { return publishers_.size(); }
 
   bool publishing_done() const { return published_ == planned_; }
-  bool all_delivered() const { return publishing_done() && tracker_.delivered() == expected(); }
+  // A refused message of unknown outcome that is delivered after all may end this early.
+  bool all_delivered() const { return publishing_done() && tracker_.delivered() >= expected(); }
   std::uint64_t published() const { return published_; }
   std::uint64_t expected() const;
   std::uint64_t delivered() const { return tracker_.delivered(); }
@@ -72,6 +77,7 @@ class Traffic {
     std::size_t in_flight = 0;
     std::vector<std::uint32_t> missing;
     std::uint64_t echoes = 0;  // of its own messages, received by itself
+    std::uint64_t refused = 0;
   };
 
   void publish(Publisher& p, Clock::time_point now);
@@ -92,6 +98,7 @@ class Traffic {
   LatencyHistogram latency_;
   std::uint64_t planned_ = 0;  // over all publishers; UINT64_MAX until a --duration run ends
   std::uint64_t published_ = 0;
+  std::uint64_t refused_ = 0;   // messages of the publishers, over all of them
   std::uint64_t next_due_ = 0;  // open loop: the next message of the schedule
   std::uint64_t impossible_ = 0;
   std::size_t frame_bytes_ = 0;

@@ -9,6 +9,7 @@
 
 #include "accounts.hpp"
 #include "daemon_process.hpp"
+#include "http_client.hpp"
 #include "redis_server.hpp"
 
 using namespace tcpchat::test;
@@ -340,6 +341,17 @@ std::string port_list(const Daemon& a, const Daemon& b) {
   return std::to_string(a.port()) + "," + std::to_string(b.port());
 }
 
+// What a node refused in all, from its /metrics.
+double refused_by(const Daemon& node) {
+  const auto page = http_get(monitor_port(node), "/metrics").body;
+  double sum = 0;
+  for (const char* reason : {"unavailable", "error", "unknown"}) {
+    sum += metric(page, "tcpchat_cluster_refused_total{reason=\"" + std::string(reason) + "\"}")
+               .value_or(0);
+  }
+  return sum;
+}
+
 }  // namespace
 
 TEST_CASE(
@@ -357,10 +369,59 @@ TEST_CASE(
   check_clean(r, 20);
   CHECK(r.at("published").as_int64() == 2000);
   CHECK(r.at("target").as_string() == "127.0.0.1:" + port_list(a, b));
+  CHECK(r.at("refused").as_int64() == 0);
+  CHECK(r.at("history_gaps").as_int64() == 0);
   // Half of each node's clients' messages came from the other node's publishers: through Redis.
   CHECK(std::stoll(redis.cli({"XLEN", "tcpchat:{tcpchat}:stream"})) >= 2000);
   for (Daemon* node : {&a, &b}) {
     CHECK(node->process().running());
     CHECK(node->stop() == 0);
   }
+}
+
+TEST_CASE("messages refused while the cluster's Redis is down count as refused, not lost",
+          "[cluster]") {
+  RedisServer redis;
+  const std::vector<std::string> args = {"--quiet", "--cluster", cluster_url(redis), "--monitor",
+                                         "127.0.0.1:0"};
+  Daemon a(args);
+  Daemon b(args);
+  ProcessOptions options;
+  options.stdin_pipe = false;
+  // Open loop, one publisher on each node, for long enough to span the outage.
+  Process run({TCPCHAT_BENCH_PATH, "--ports", port_list(a, b), "--clients", "6", "--publishers",
+               "2", "--rate", "400", "--duration", "4", "--size", "100", "--json"},
+              options);
+  const auto appended = [](const Daemon& node) {
+    return metric(http_get(monitor_port(node), "/metrics").body,
+                  "tcpchat_cluster_append_seconds_count")
+        .value_or(0);
+  };
+  REQUIRE(wait_until([&] { return appended(a) >= 50 && appended(b) >= 50; }, 10s));
+  redis.kill();
+  // Redis stays down until each node has refused a few of the bench's messages.
+  REQUIRE(wait_until([&] { return refused_by(a) >= 5 && refused_by(b) >= 5; }, 10s));
+  redis.restart(RedisServer::Data::kept);
+  const auto status = run.wait_exit(60s);
+  REQUIRE(status.has_value());
+  INFO(run.stderr_text());
+  CHECK(*status == 1);  // a refused message fails the run
+  const auto r = result_of({*status, run.stdout_text(), run.stderr_text()});
+  INFO(json::serialize(r));
+  const auto refused = r.at("refused").as_int64();
+  CHECK(refused >= 10);
+  CHECK(static_cast<double>(refused) == refused_by(a) + refused_by(b));
+  // The nodes were back well within --cluster-timeout: nothing of unknown outcome, so every
+  // refused message reached no one, and everything else reached everyone once, in one order.
+  CHECK(r.at("refused_outcome_unknown").as_int64() == 0);
+  CHECK(r.at("refused_undelivered").as_int64() == refused);
+  CHECK(r.at("lost").as_int64() == 0);
+  CHECK(r.at("duplicates").as_int64() == 0);
+  CHECK(r.at("reordered").as_int64() == 0);
+  CHECK(r.at("order_divergent_receivers").as_int64() == 0);
+  const auto published = r.at("published").as_int64();
+  CHECK(r.at("expected").as_int64() == (published - refused) * 6);
+  CHECK(r.at("delivered").as_int64() == (published - refused) * 6);
+  CHECK(json::serialize(r.at("problems")).find("refused (ClusterUnavailable)") !=
+        std::string::npos);
 }

@@ -80,3 +80,47 @@ TEST_CASE("a period that lasts to the end of the run is owed through the last me
   // Message 4 never came.
   CHECK(t.tally({5}) == Tally{.delivered = 5 + 2, .lost = 1, .owed = 5 + 3});
 }
+
+TEST_CASE("a refused message that reached no one is neither owed nor lost") {
+  DeliveryTracker t(3, 2);
+  for (std::size_t r = 0; r < 3; ++r) {
+    for (const std::uint64_t seq : {0, 1, 3, 4}) t.record(r, 0, seq);
+    t.record(r, 1, 0);
+  }
+  // Publisher 0's message 2 came nowhere: refused, not lost. Without the refusal it is lost.
+  CHECK(t.tally({5, 1}, {1, 0}) == Tally{.delivered = 15, .owed = 15, .refused = 1});
+  CHECK(t.tally({5, 1}) == Tally{.delivered = 15, .lost = 3, .owed = 18});
+}
+
+TEST_CASE("refusals explain only messages that no receiver got, the earliest first") {
+  DeliveryTracker t(3, 1);
+  // 4 reached receiver 0 only: lost for the other two, refused or not.
+  for (const std::uint64_t seq : {0, 1, 3, 4, 5}) t.record(0, 0, seq);
+  for (const std::size_t r : {1, 2}) {
+    for (const std::uint64_t seq : {0, 1, 3, 5}) t.record(r, 0, seq);
+  }
+  // Three refusals, but only 2 and 6 (the tail) reached no one: the third (unknown outcome,
+  // say, and delivered after all) explains nothing. Receiver 0's order is not the others'.
+  CHECK(t.tally({7}, {3}) == Tally{.delivered = 13,
+                                   .lost = 2,
+                                   .owed = 21 - 6,
+                                   .refused = 2,
+                                   .order_divergent_receivers = 1});
+  CHECK(t.tally({7}, {1}) == Tally{.delivered = 13,
+                                   .lost = 2 + 3,
+                                   .owed = 21 - 3,
+                                   .refused = 1,
+                                   .order_divergent_receivers = 1});
+}
+
+TEST_CASE("a refused message is taken from the periods that were owed it, and only those") {
+  DeliveryTracker t(1, 1);  // receiver 0: connected all along
+  const std::size_t period = t.add_receiver();
+  t.owe_from(period, 0, 2);
+  for (const std::uint64_t seq : {1, 2, 4}) t.record(0, 0, seq);
+  // Message 0 missed receiver 0, but the period saw it before it was owed anything: delivered,
+  // so not refused. Message 3 reached no one; only the two were owed it.
+  for (const std::uint64_t seq : {0, 2, 4}) t.record(period, 0, seq);
+  CHECK(t.tally({5}, {2}) ==
+        Tally{.delivered = 6, .lost = 1, .outside = 1, .owed = 5 + 3 - 2, .refused = 1});
+}
