@@ -157,7 +157,7 @@ void ClusterSequencer::opened(Link& link, const char* role, std::shared_ptr<Redi
   }
   link.connection = std::move(c);
   if (&link == &writer_) {
-    epoch_offer_ = random_hex(16);
+    epoch_offer_ = random_hex(16) + "-";
     writer_sent_.clear();
     sha_.clear();
     load_script();
@@ -312,7 +312,7 @@ void ClusterSequencer::append(std::uint64_t counter, const Message& m) {
   // Until the script is loaded again after a NOSCRIPT, each append carries it whole.
   const bool whole = sha_.empty();
   send({whole ? "EVAL" : "EVALSHA", whole ? std::string(append_script) : sha_, "2",
-        settings_.room_key(), settings_.stream_key(), epoch_offer_,
+        settings_.room_key(), settings_.stream_key(), epoch_offer_ + std::to_string(counter),
         std::to_string(settings_.stream_length), settings_.node, instance_, std::to_string(counter),
         m.client_name, m.subject, m.message, m.date,
         std::to_string(order_.undecided_before(counter))},
@@ -450,7 +450,7 @@ void ClusterSequencer::positioned(const RedisReply& room, const RedisReply& newe
     const auto gap = order_.resume(epoch, seq);
     // A new room: its stream is read from its start.
     if (gap == ClusterOrder::Gap::epoch) last_id_ = "0-0";
-    note_gap(gap, before, before_epoch, seq);
+    note_gap(gap, before, before_epoch, epoch, seq);
   }
   reader_.ready = true;
   reader_.failures = 0;
@@ -500,10 +500,11 @@ void ClusterSequencer::deliver(std::vector<StreamEntry> entries) {
   }
   const auto now = Clock::now();
   for (const auto& e : entries) {
-    const std::uint64_t before = order_.last_seq();
-    const std::string before_epoch = order_.epoch();
+    if (const auto gap = order_.gap_before(e.epoch, e.entry.seq); gap != ClusterOrder::Gap::none) {
+      note_gap(gap, order_.last_seq(), order_.epoch(), e.epoch, e.entry.seq);
+    }
     const auto read = order_.read(e.epoch, e.entry);
-    if (read.gap != ClusterOrder::Gap::none) note_gap(read.gap, before, before_epoch, e.entry.seq);
+    stats_.refused[static_cast<std::size_t>(ClusterRefusal::unknown)] += read.skipped;
     if (read.submitted) {
       stats_.append_seconds.observe(std::chrono::duration<double>(now - *read.submitted).count());
     }
@@ -512,7 +513,8 @@ void ClusterSequencer::deliver(std::vector<StreamEntry> entries) {
 }
 
 void ClusterSequencer::note_gap(ClusterOrder::Gap gap, std::uint64_t before,
-                                const std::string& before_epoch, std::uint64_t seq) {
+                                const std::string& before_epoch, const std::string& epoch,
+                                std::uint64_t seq) {
   using Gap = ClusterOrder::Gap;
   if (gap == Gap::none) return;
   ++stats_.gaps[static_cast<std::size_t>(gap) - 1];
@@ -533,8 +535,8 @@ void ClusterSequencer::note_gap(ClusterOrder::Gap gap, std::uint64_t before,
       break;
     default:
       log_line = "the room's epoch changed from " + before_epoch + " to " +
-                 (order_.epoch().empty() ? std::string("none yet") : order_.epoch()) +
-                 " after message " + std::to_string(before) + ": Redis lost the room";
+                 (epoch.empty() ? std::string("none yet") : epoch) + " after message " +
+                 std::to_string(before) + ": Redis lost the room";
       notice = "the cluster's Redis lost the room's history after message " +
                std::to_string(before) + ": the room starts again from there";
   }

@@ -89,7 +89,7 @@ class ClusterSequencer final : public Sequencer {
   void read_more();
   void deliver(std::vector<StreamEntry> entries);
   void note_gap(ClusterOrder::Gap gap, std::uint64_t before, const std::string& before_epoch,
-                std::uint64_t seq);
+                const std::string& epoch, std::uint64_t seq);
 
   void tick();
   void arm_tick();
@@ -105,8 +105,10 @@ class ClusterSequencer final : public Sequencer {
   Journal* journal_;
   std::string instance_;  // drawn at each start: this run's appends are told from the last's
   ClusterOrder order_;
-  std::string epoch_offer_;  // drawn again for each writer connection
-  std::string sha_;          // of append.lua, once loaded on the current writer
+  // 128 random bits drawn for each writer connection; each append offers them with its counter,
+  // so that a room emptied under a live connection gets a new epoch too.
+  std::string epoch_offer_;
+  std::string sha_;  // of append.lua, once loaded on the current writer
   bool script_loading_ = false;
   Link writer_;
   Link reader_;

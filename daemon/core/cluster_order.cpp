@@ -123,16 +123,16 @@ ClusterOrder::Gap ClusterOrder::resume(std::string_view epoch, std::uint64_t new
   return gap;
 }
 
+ClusterOrder::Gap ClusterOrder::gap_before(std::string_view epoch, std::uint64_t seq) const {
+  if (!epoch_.empty() && epoch != epoch_) return Gap::epoch;
+  if (last_seq_ != 0 && seq <= last_seq_) return Gap::rewind;
+  if (last_seq_ != 0 && seq > last_seq_ + 1) return Gap::trim;
+  return Gap::none;
+}
+
 ClusterOrder::Read ClusterOrder::read(std::string_view epoch, const Entry& entry) {
   Read out;
-  Gap& gap = out.gap;
-  if (!epoch_.empty() && epoch != epoch_) {
-    gap = Gap::epoch;
-  } else if (last_seq_ != 0 && entry.seq <= last_seq_) {
-    gap = Gap::rewind;
-  } else if (last_seq_ != 0 && entry.seq > last_seq_ + 1) {
-    gap = Gap::trim;
-  }
+  out.gap = gap_before(epoch, entry.seq);
   epoch_ = std::string(epoch);
   last_seq_ = entry.seq;
 
@@ -141,6 +141,7 @@ ClusterOrder::Read ClusterOrder::read(std::string_view epoch, const Entry& entry
     // Appends are FIFO, so ours come back in counter order: an older pending one will never
     // come back. Without a gap it was not appended; past one, it may have been, unseen here.
     while (!pending_.empty() && pending_.front().counter < entry.counter) {
+      if (!pending_.front().refusal) ++out.skipped;
       tell_refusal(pending_.begin(), skipped_);
     }
     if (!pending_.empty() && pending_.front().counter == entry.counter) {

@@ -36,6 +36,7 @@ class ClusterOrder {
   struct Read {
     Gap gap = Gap::none;
     std::optional<SteadyTime> submitted;  // when the entry is ours: when it was submitted
+    std::size_t skipped = 0;              // earlier ones of ours it showed were not appended
   };
 
   // `node` and `instance` name this node's appends (the instance is drawn at each start).
@@ -57,6 +58,9 @@ class ClusterOrder {
   // origin when it is one of ours still pending. Returns the gap it shows, if any; delivery goes
   // on from it either way.
   Read read(std::string_view epoch, const Entry& entry);
+  // The gap that reading an entry of `epoch` and `seq` would show, before it is delivered: a
+  // notice of the gap goes to clients ahead of the entry.
+  Gap gap_before(std::string_view epoch, std::uint64_t seq) const;
   // The room's epoch and newest sequence as a new link reads them: the gap they show against
   // what was delivered (an epoch change or a rewind). The first one is the starting position.
   Gap resume(std::string_view epoch, std::uint64_t newest_seq);

@@ -10,7 +10,7 @@
 namespace tcpchat {
 
 // Why the cluster did not take a message: Redis unreachable (never sent), Redis' error reply,
-// or no answer in time (the outcome is unknown).
+// or no answer in time (the outcome is unknown), or skipped by the stream.
 enum class ClusterRefusal : unsigned char { unavailable, error, unknown };
 inline constexpr std::array<std::string_view, 3> cluster_refusal_names = {"unavailable", "error",
                                                                           "unknown"};

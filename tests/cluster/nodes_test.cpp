@@ -370,3 +370,22 @@ TEST_CASE("an error reply of Redis refuses the message with its reason, and the 
   p.send_message(after);
   CHECK(p.read_message() == after);
 }
+
+TEST_CASE("a room emptied under live connections gets a new epoch, which every node tells",
+          "[cluster]") {
+  RedisServer redis;
+  Daemon a = node(redis), b = node(redis);
+  Peer on_a(a.port()), on_b(b.port());
+  REQUIRE(sync_room({&on_a, &on_b}));
+  redis.cli({"DEL", "tcpchat:{tcpchat}:room", "tcpchat:{tcpchat}:stream"});
+  const Message next{"alice", "", "in the new room", "d"};
+  on_a.send_message(next);
+  for (Peer* p : {&on_a, &on_b}) {
+    const auto notice = p->read_message();
+    REQUIRE(notice);
+    CHECK(notice->subject == "HistoryGap");
+    CHECK(p->read_message() == next);
+  }
+  CHECK(a.wait_log("the room's epoch changed"));
+  CHECK(b.wait_log("the room's epoch changed"));
+}

@@ -101,6 +101,7 @@ TEST_CASE("a pending message of ours that the stream skipped is refused to its s
   order.submit(origin, message("read"), t0 + std::chrono::seconds(1));
   const auto read = order.read(epoch, entry(5, "n1", "i1", 2, "read"));
   CHECK(read.submitted == t0 + std::chrono::seconds(1));
+  CHECK(read.skipped == 1);
   CHECK(order.pending() == 0);
   CHECK(origin->refusals ==
         std::vector<RecordingOrigin::Refused>{{"skipped", "ClusterUnavailable"}});
