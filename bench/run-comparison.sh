@@ -6,10 +6,18 @@
 #      (--quiet) and, for S1 and S2, on; S1 also with --monitor and its /metrics and /clients
 #      scraped every second (monitoring's cost, as daemon CPU per delivery against S1 quiet); S1,
 #      S2 and S4 also over TLS (tcpchat-bench --tls, a fresh P-256 certificate), beside plaintext;
-#   3. a Markdown table of the medians, $OUT/table.md, and the light-load tail (S3L's median p50,
-#      p99 and p99.9 for each peer under fanout, with the ratios to redis-server), $OUT/tail.md.
+#   3. the cluster (issue 15), for S1 and S3L: every run a fresh redis-server (append-only, fsync
+#      always, as docs/operations.md tells production) and CLUSTER_NODES tcpchatd --cluster nodes,
+#      all pinned to CPU 0, under tcpchat-bench --ports on CPU 1; interleaved with S1 and S3L on
+#      one node (tcpchat-bench --spawn, as in 2) and S1 of redis-server's own Pub/Sub (fanout,
+#      through run-anchors.sh); results in $OUT/cluster.jsonl, rows in $OUT/cluster.md. On two
+#      cores this measures the cluster's overhead, not its scale-out;
+#   4. a Markdown table of the medians, $OUT/table.md (the cluster's rows under it), and the
+#      light-load tail (S3L's median p50, p99 and p99.9 for each peer under fanout, with the ratios
+#      to redis-server), $OUT/tail.md.
 #
-# The tail alone, in one command: bench/run-comparison.sh SCENARIOS=S3L BENCH=0
+# The tail alone, in one command: bench/run-comparison.sh SCENARIOS=S3L BENCH=0 CLUSTER=0
+# The cluster alone: bench/run-comparison.sh ANCHORS=0 BENCH=0 SCENARIOS="S1 S3L"
 #
 #   bench/run-comparison.sh [KEY=VALUE]...
 #     BUILD=build/release             where tcpchatd and tcpchat-bench are (run from the checkout)
@@ -17,7 +25,13 @@
 #     TAIL_REPS=5                     runs of S3L per peer: its p99.9 needs more than REPS
 #     SCENARIOS="S1 S2 S3 S3L S4"
 #     PEERS="redis nats tcpchat"      for run-anchors.sh
-#     ANCHORS=1 BENCH=1               0 skips that part (the table uses what $OUT holds)
+#     ANCHORS=1 BENCH=1 CLUSTER=1     0 skips that part (the table uses what $OUT holds)
+#     CLUSTER_NODES=3                 tcpchatd nodes in the cluster part
+#     CLUSTER_REDIS_PORT=             the cluster's redis-server port; empty: a free one, drawn
+#                                     once per run of this script
+#     CLUSTER_OPTS=                   more options for every node (they get --port 0 --cluster URL
+#                                     --monitor 127.0.0.1:0 --quiet --max-clients 20000); the
+#                                     nodes' chat and monitor ports are read from their logs
 #     LOAD=                           a command kept running during the anchors, to compare the
 #                                     peers on a busy machine, say a program competing for the
 #                                     server's CPU half the time:
@@ -26,7 +40,7 @@
 #     MONITOR_PORT=17005              the monitor's port in S1's monitored runs
 #     REDIS_PORT NATS_PORT TCPCHAT_PORT  passed on to run-anchors.sh (17001, 17002, 17004): pick
 #                                     others when someone else may be running the anchors too
-# Needs redis-server and nats-server on PATH (Debian packages), python3 and taskset.
+# Needs redis-server and nats-server on PATH (Debian packages), python3, curl and taskset.
 set -u
 for kv in "$@"; do
   case "$kv" in
@@ -43,6 +57,10 @@ PEERS=${PEERS:-"redis nats tcpchat"}
 ANCHORS=${ANCHORS:-1}
 LOAD=${LOAD:-}
 BENCH=${BENCH:-1}
+CLUSTER=${CLUSTER:-1}
+CLUSTER_NODES=${CLUSTER_NODES:-3}
+CLUSTER_REDIS_PORT=${CLUSTER_REDIS_PORT:-}
+read -r -a CLUSTER_OPTS <<<"${CLUSTER_OPTS:-}"
 MONITOR_PORT=${MONITOR_PORT:-17005}
 OUT=${OUT:-/tmp/tcpchat-perf-$(date -u +%Y%m%dT%H%M%SZ)}
 ANCHORS_SCRIPT="$ROOT/../shared/bench/run-anchors.sh"
@@ -118,6 +136,59 @@ if [ "$BENCH" = 1 ]; then
         echo "${line%\}},\"rc\":$rc,\"loadavg\":\"$(cut -d' ' -f1-3 /proc/loadavg)\"}" | tee -a "$OUT/bench.jsonl"
         sleep 1
       done
+    done
+  done
+fi
+
+# The cluster part: in each round S1 on one node, on the cluster and on redis-server's Pub/Sub,
+# then S3L on one node and on the cluster.
+if [ "$CLUSTER" = 1 ]; then
+  . "$ROOT/bench/cluster.sh"
+  : >"$OUT/cluster.jsonl"
+  [ -n "$CLUSTER_REDIS_PORT" ] || CLUSTER_REDIS_PORT=$(free_port)
+  ticks=$(getconf CLK_TCK)
+  record() {  # LINE RC EXTRA: LINE (or a failure for $label) with EXTRA fields, into cluster.jsonl
+    local line=$1
+    [ -n "$line" ] || line="{\"label\":\"$label\",\"ok\":false}"
+    echo "${line%\}}$3,\"rc\":$2,\"loadavg\":\"$(cut -d' ' -f1-3 /proc/loadavg)\"}" |
+      tee -a "$OUT/cluster.jsonl"
+  }
+  for rep in $(seq "$REPS"); do
+    for sc in $(printf '%s\n' $SCENARIOS | grep -xE 'S1|S3L'); do
+      label="$sc/one-node/$rep"
+      # shellcheck disable=SC2046
+      line=$("$BENCH_BIN" --spawn --daemon "$DAEMON" --daemon-cpu 0 --bench-cpu 1 --no-progress \
+               $(bench_args "$sc") --timeout 60 --json --label "$label" \
+               -- "${BENCH_DAEMON_OPTS[@]}" --quiet 2>>"$OUT/cluster.stderr")
+      record "$line" $? ""
+      sleep 1
+      label="$sc/cluster/$rep"
+      dir="$OUT/cluster/$sc-$rep"
+      if start_cluster "$dir" "$CLUSTER_REDIS_PORT" "$CLUSTER_NODES" "$DAEMON" --quiet \
+           "${BENCH_DAEMON_OPTS[@]}" "${CLUSTER_OPTS[@]}" 2>>"$OUT/cluster.stderr"; then
+        nodes_before=$(cpu_ticks "${CLUSTER_NODE_PIDS[@]}")
+        redis_before=$(cpu_ticks "$CLUSTER_REDIS_PID")
+        # shellcheck disable=SC2046
+        line=$("$BENCH_BIN" --ports "$CLUSTER_PORTS" --bench-cpu 1 --no-progress \
+                 $(bench_args "$sc") --timeout 60 --json --label "$label" 2>>"$OUT/cluster.stderr")
+        rc=$?
+        nodes_cpu=$(( $(cpu_ticks "${CLUSTER_NODE_PIDS[@]}") - nodes_before ))
+        redis_cpu=$(( $(cpu_ticks "$CLUSTER_REDIS_PID") - redis_before ))
+        append=$(cluster_append_metrics)
+        stop_cluster
+        rm -rf "$dir/redis"  # its append-only file: some MB a run
+        record "$line" "$rc" "$(awk -v n="$nodes_cpu" -v r="$redis_cpu" -v t="$ticks" \
+          'BEGIN { printf ",\"nodes_cpu_s\":%.2f,\"redis_cpu_s\":%.2f", n / t, r / t }'),$append,\"node_exits\":\"$CLUSTER_NODE_EXITS\""
+      else
+        record "" 1 ",\"node_exits\":\"\""
+      fi
+      sleep 1
+      [ "$sc" = S1 ] || continue
+      # redis-server's own Pub/Sub, fresh, pinned the same way (run-anchors.sh: --save '' and
+      # --appendonly no, as Pub/Sub keeps nothing).
+      "$ANCHORS_SCRIPT" PEERS=redis SCENARIOS=S1 REPS=1 OUT="$OUT/cluster/anchors-$rep" >/dev/null
+      sed "s#\"label\":\"S1/redis/1\"#\"label\":\"S1/redis-pubsub/$rep\"#" \
+        "$OUT/cluster/anchors-$rep/results.jsonl" | tee -a "$OUT/cluster.jsonl"
     done
   done
 fi
@@ -210,6 +281,7 @@ if m_plain and m_tls:
     print()
     print("S4 over TLS: %.0f B per idle connection against %.0f B plaintext" % (m_tls, m_plain))
 EOF
+python3 "$ROOT/bench/cluster_table.py" "$OUT" | tee "$OUT/cluster.md" | tee -a "$OUT/table.md"
 echo
 python3 "$ROOT/bench/tail_table.py" "$OUT" | tee "$OUT/tail.md"
 echo "results in $OUT" >&2
