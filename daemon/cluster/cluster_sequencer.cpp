@@ -30,6 +30,9 @@ constexpr auto tick_period = 250ms;
 // Reconnection waits from the first to the cap, doubling, each drawn from its upper half.
 constexpr auto first_retry = 100ms;
 constexpr auto last_retry = 2000ms;
+// The most messages in one append: enough to pay Redis' per-command costs once for a loop turn's
+// worth, few enough that one call does not hold Redis up for long.
+constexpr std::size_t batch_messages = 256;
 
 std::string random_hex(std::size_t bytes) {
   static constexpr char digits[] = "0123456789abcdef";
@@ -172,6 +175,7 @@ void ClusterSequencer::lose(Link& link, const std::string& why) {
   if (auto c = std::exchange(link.connection, nullptr)) c->close();
   if (&link == &writer_) {
     writer_sent_.clear();
+    batch_.clear();  // the next writer sends again all that is pending
     sha_.clear();
     script_loading_ = false;
   } else {
@@ -302,42 +306,83 @@ void ClusterSequencer::writer_ready() {
   writer_.ready = true;
   writer_.failures = 0;
   // Sent before and not confirmed: the outcome is unknown, and Redis' dedupe decides it.
-  order_.for_each_pending(
-      [this](std::uint64_t counter, const Message& message) { append(counter, message); });
+  order_.for_each_pending([this](std::uint64_t counter, const Message&) { append(counter); });
   update_up("");
   settle(writer_);
 }
 
-void ClusterSequencer::append(std::uint64_t counter, const Message& m) {
-  // Until the script is loaded again after a NOSCRIPT, each append carries it whole.
-  const bool whole = sha_.empty();
-  send({whole ? "EVAL" : "EVALSHA", whole ? std::string(append_script) : sha_, "2",
-        settings_.room_key(), settings_.stream_key(), epoch_offer_ + std::to_string(counter),
-        std::to_string(settings_.stream_length), settings_.node, instance_, std::to_string(counter),
-        m.client_name, m.subject, m.message, m.date,
-        std::to_string(order_.undecided_before(counter))},
-       [this, counter](std::optional<RedisReply> reply) { on_append(counter, std::move(reply)); });
+void ClusterSequencer::append(std::uint64_t counter) {
+  batch_.push_back(counter);
+  if (batch_.size() == 1) asio::post(io_, guarded([this] { flush(); }));
 }
 
-void ClusterSequencer::on_append(std::uint64_t counter, std::optional<RedisReply> reply) {
+void ClusterSequencer::flush() {
+  // Lost meanwhile: what is still pending goes again on the next writer.
+  if (!writer_.ready || !writer_.connection) return batch_.clear();
+  std::vector<std::uint64_t> counters = std::exchange(batch_, {});
+  for (std::size_t first = 0; first < counters.size(); first += batch_messages) {
+    const std::size_t n = std::min(batch_messages, counters.size() - first);
+    send_batch({counters.begin() + static_cast<std::ptrdiff_t>(first),
+                counters.begin() + static_cast<std::ptrdiff_t>(first + n)});
+  }
+}
+
+void ClusterSequencer::send_batch(std::vector<std::uint64_t> counters) {
+  // Until the script is loaded again after a NOSCRIPT, each batch carries it whole.
+  const bool whole = sha_.empty();
+  std::vector<std::string> args = {whole ? "EVAL" : "EVALSHA",
+                                   whole ? std::string(append_script) : sha_,
+                                   "2",
+                                   settings_.room_key(),
+                                   settings_.stream_key(),
+                                   epoch_offer_ + std::to_string(counters.front()),
+                                   std::to_string(settings_.stream_length),
+                                   settings_.node,
+                                   instance_,
+                                   ""};
+  std::vector<std::uint64_t> sent;
+  sent.reserve(counters.size());
+  for (const std::uint64_t counter : counters) {
+    const Message* m = order_.find(counter);
+    if (!m) continue;  // read back or refused since it was queued
+    sent.push_back(counter);
+    args.insert(args.end(),
+                {std::to_string(counter), std::to_string(order_.undecided_before(counter)),
+                 m->client_name, m->subject, m->message, m->date});
+  }
+  if (sent.empty()) return;
+  args[9] = std::to_string(sent.size());
+  send(args, [this, sent = std::move(sent)](std::optional<RedisReply> reply) {
+    on_batch(sent, std::move(reply));
+  });
+}
+
+void ClusterSequencer::on_batch(const std::vector<std::uint64_t>& counters,
+                                std::optional<RedisReply> reply) {
   // No reply: the writer was lost, and the next one retries what is still pending.
-  if (!reply || reply->type != RedisReply::Type::error) return;
-  const bool noscript = reply->text.starts_with("NOSCRIPT");
-  if (noscript || reply->text.starts_with("ORDER")) {
-    // Not appended, and those after it wait for it (ORDER): replies come in order, so sending
-    // each again as its reply comes keeps the order of the first sends.
-    if (noscript) {
-      sha_.clear();
-      if (!script_loading_) load_script();
+  if (!reply) return;
+  if (reply->type == RedisReply::Type::array) {
+    // 0: not appended, as the message before it had not gone in (ORDER). Replies come in order,
+    // so sending each again as its reply comes keeps the order of the first sends.
+    for (std::size_t i = 0; i < counters.size() && i + 1 < reply->elements.size(); ++i) {
+      if (reply->elements[i + 1].integer == 0) append(counters[i]);
     }
-    if (const Message* m = order_.find(counter)) append(counter, *m);
     return;
   }
-  ++stats_.refused[static_cast<std::size_t>(ClusterRefusal::error)];
+  if (reply->type != RedisReply::Type::error) return;
+  if (reply->text.starts_with("NOSCRIPT")) {
+    sha_.clear();
+    if (!script_loading_) load_script();
+    for (const std::uint64_t counter : counters) append(counter);
+    return;
+  }
+  // The script stops at its first write when Redis refuses it, so none of the batch went in.
+  stats_.refused[static_cast<std::size_t>(ClusterRefusal::error)] += counters.size();
   log_error_reply(reply->text);
-  order_.refuse(counter, refusal(server_subject::cluster_error,
-                                 "the cluster's Redis refused your message (" + reply->text +
-                                     "), so it was not delivered"));
+  const Refusal why =
+      refusal(server_subject::cluster_error, "the cluster's Redis refused your message (" +
+                                                 reply->text + "), so it was not delivered");
+  for (const std::uint64_t counter : counters) order_.refuse(counter, why);
   relieve();
 }
 
@@ -357,7 +402,7 @@ void ClusterSequencer::submit(const std::shared_ptr<Origin>& origin,
   if (messages.empty()) return;
   if (!up_) return refuse_now(origin, messages);
   const auto now = Clock::now();
-  for (const Message& m : messages) append(order_.submit(origin, m, now), m);
+  for (const Message& m : messages) append(order_.submit(origin, m, now));
   stats_.pending_bytes = order_.pending_bytes();
   if (origin && order_.pending_bytes() >= settings_.max_pending_bytes) {
     if (log::enabled(log::Level::debug)) {

@@ -79,8 +79,11 @@ class ClusterSequencer final : public Sequencer {
   void retry_later(Link& link);
 
   void writer_ready();
-  void append(std::uint64_t counter, const Message& message);
-  void on_append(std::uint64_t counter, std::optional<RedisReply> reply);
+  // Queues an append; the queue goes to Redis in batches once the loop's turn is done.
+  void append(std::uint64_t counter);
+  void flush();
+  void send_batch(std::vector<std::uint64_t> counters);
+  void on_batch(const std::vector<std::uint64_t>& counters, std::optional<RedisReply> reply);
   void send(const std::vector<std::string>& args, RedisConnection::ReplyHandler handler);
   void load_script();
 
@@ -110,6 +113,7 @@ class ClusterSequencer final : public Sequencer {
   std::string epoch_offer_;
   std::string sha_;  // of append.lua, once loaded on the current writer
   bool script_loading_ = false;
+  std::vector<std::uint64_t> batch_;  // counters to append at the end of the loop's turn
   Link writer_;
   Link reader_;
   std::deque<Clock::time_point> writer_sent_;  // the writer's commands awaiting replies
