@@ -1,5 +1,7 @@
 #include "cluster/cluster_sequencer.hpp"
 
+#include <hiredis/hiredis.h>
+
 #include <algorithm>
 #include <array>
 #include <boost/asio/post.hpp>
@@ -452,26 +454,26 @@ void ClusterSequencer::position() {
                               guarded([room](std::optional<RedisReply> reply) {
                                 if (reply) *room = std::move(*reply);
                               }));
-  reader_.connection->command(
+  reader_.connection->command_view(
       {"XREVRANGE", settings_.stream_key(), "+", "-", "COUNT", std::to_string(count)},
-      guarded([this, generation, room](std::optional<RedisReply> reply) {
+      guarded([this, generation, room](const redisReply* reply) {
         if (generation != reader_.generation || !reply) return;
         reader_deadline_.cancel();
         if (room->type != RedisReply::Type::array || room->elements.size() != 2 ||
-            reply->type == RedisReply::Type::error) {
-          return lose(reader_,
-                      "cannot read the room's position: " +
-                          (room->type == RedisReply::Type::error ? room->text : reply->text));
+            reply->type == REDIS_REPLY_ERROR) {
+          return lose(reader_, "cannot read the room's position: " +
+                                   (room->type == RedisReply::Type::error
+                                        ? room->text
+                                        : std::string(reply->str, reply->len)));
         }
-        positioned(*room, *reply);
+        positioned(*room, parse_entries(*reply));
       }));
 }
 
-void ClusterSequencer::positioned(const RedisReply& room, const RedisReply& newest) {
+void ClusterSequencer::positioned(const RedisReply& room, StreamRead read) {
   const std::string epoch =
       room.elements[0].type == RedisReply::Type::string ? room.elements[0].text : "";
   const std::uint64_t seq = number(room.elements[1]);
-  StreamRead read = parse_entries(newest);
   if (last_id_.empty()) {
     if (read.entries.empty()) {
       last_id_ = "0-0";
@@ -512,14 +514,14 @@ void ClusterSequencer::read_more() {
       lose(reader_, "no answer within " + format_duration(block + liveness) + " to XREAD");
     }
   }));
-  reader_.connection->command(
+  reader_.connection->command_view(
       {"XREAD", "COUNT", std::string(read_count), "BLOCK", std::to_string(block.count()), "STREAMS",
        settings_.stream_key(), last_id_},
-      guarded([this, generation](std::optional<RedisReply> reply) {
+      guarded([this, generation](const redisReply* reply) {
         if (generation != reader_.generation || !reply) return;
         reader_deadline_.cancel();
-        if (reply->type == RedisReply::Type::error) {
-          return lose(reader_, "XREAD refused: " + reply->text);
+        if (reply->type == REDIS_REPLY_ERROR) {
+          return lose(reader_, "XREAD refused: " + std::string(reply->str, reply->len));
         }
         StreamRead read = parse_xread(*reply);
         for (const auto& problem : read.problems) {

@@ -88,7 +88,7 @@ class ClusterSequencer final : public Sequencer {
   void load_script();
 
   void position();
-  void positioned(const RedisReply& room, const RedisReply& newest);
+  void positioned(const RedisReply& room, StreamRead newest);
   void read_more();
   void deliver(std::vector<StreamEntry> entries);
   void note_gap(ClusterOrder::Gap gap, std::uint64_t before, const std::string& before_epoch,

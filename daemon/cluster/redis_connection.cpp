@@ -92,7 +92,20 @@ void RedisConnection::connect(const std::string& address, std::uint16_t port,
 }
 
 void RedisConnection::command(const std::vector<std::string>& args, ReplyHandler handler) {
-  if (!context_) return asio::post(socket_.get_executor(), [handler] { handler(std::nullopt); });
+  command_view(args, [handler = std::move(handler)](const redisReply* reply) {
+    if (!reply) return handler(std::nullopt);
+    handler(copy(reply));
+  });
+}
+
+void RedisConnection::command_view(const std::vector<std::string>& args, ViewHandler handler) {
+  if (!context_) {
+    return asio::post(socket_.get_executor(), [handler = std::move(handler)] { handler(nullptr); });
+  }
+  send(args, new ViewHandler(std::move(handler)));
+}
+
+void RedisConnection::send(const std::vector<std::string>& args, ViewHandler* handler) {
   std::vector<const char*> argv;
   std::vector<std::size_t> lengths;
   argv.reserve(args.size());
@@ -101,12 +114,11 @@ void RedisConnection::command(const std::vector<std::string>& args, ReplyHandler
     argv.push_back(a.data());
     lengths.push_back(a.size());
   }
-  auto* owned = new ReplyHandler(std::move(handler));
-  if (redisAsyncCommandArgv(context_, &RedisConnection::on_reply, owned,
+  if (redisAsyncCommandArgv(context_, &RedisConnection::on_reply, handler,
                             static_cast<int>(argv.size()), argv.data(),
                             lengths.data()) != REDIS_OK) {
-    std::unique_ptr<ReplyHandler> lost(owned);
-    asio::post(socket_.get_executor(), [h = std::move(*lost)] { h(std::nullopt); });
+    std::unique_ptr<ViewHandler> lost(handler);
+    asio::post(socket_.get_executor(), [h = std::move(*lost)] { h(nullptr); });
   }
 }
 
@@ -201,9 +213,8 @@ void RedisConnection::on_disconnect(const redisAsyncContext* context, int status
 }
 
 void RedisConnection::on_reply(redisAsyncContext*, void* reply, void* handler) {
-  std::unique_ptr<ReplyHandler> h(static_cast<ReplyHandler*>(handler));
-  if (!reply) return (*h)(std::nullopt);
-  (*h)(copy(static_cast<const redisReply*>(reply)));
+  std::unique_ptr<ViewHandler> h(static_cast<ViewHandler*>(handler));
+  (*h)(static_cast<const redisReply*>(reply));
 }
 
 }  // namespace tcpchat

@@ -32,6 +32,9 @@ class RedisConnection : public std::enable_shared_from_this<RedisConnection> {
  public:
   // The reply, or nothing when the connection ended before it came.
   using ReplyHandler = std::function<void(std::optional<RedisReply>)>;
+  // hiredis' own reply, valid during the call only, or null when the connection ended: for a
+  // reader that takes what it needs without a copy of the whole reply first.
+  using ViewHandler = std::function<void(const redisReply*)>;
   // Called once when an established connection ends, with why.
   using LostHandler = std::function<void(const std::string& why)>;
 
@@ -46,6 +49,7 @@ class RedisConnection : public std::enable_shared_from_this<RedisConnection> {
                std::function<void(const std::string& error)> done);
   // Queues a command; replies come in the order of the commands.
   void command(const std::vector<std::string>& args, ReplyHandler handler);
+  void command_view(const std::vector<std::string>& args, ViewHandler handler);
   // Ends the connection; pending handlers get nothing. No LostHandler call.
   void close();
   bool connected() const { return context_ != nullptr && connected_; }
@@ -64,6 +68,8 @@ class RedisConnection : public std::enable_shared_from_this<RedisConnection> {
   static void on_connect(const redisAsyncContext* context, int status);
   static void on_disconnect(const redisAsyncContext* context, int status);
   static void on_reply(redisAsyncContext* context, void* reply, void* handler);
+  // Queues a command whose reply goes to `handler` (a ViewHandler*, owned from here).
+  void send(const std::vector<std::string>& args, ViewHandler* handler);
 
   boost::asio::posix::stream_descriptor socket_;
   boost::asio::steady_timer connect_timer_;

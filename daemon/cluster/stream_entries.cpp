@@ -1,56 +1,77 @@
 #include "cluster/stream_entries.hpp"
 
+#include <hiredis/hiredis.h>
+
 #include <charconv>
 #include <optional>
+#include <string_view>
 
 namespace tcpchat {
 namespace {
 
-std::optional<std::uint64_t> number(const std::string& text) {
+std::optional<std::uint64_t> number(std::string_view text) {
   std::uint64_t n = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
   if (ec != std::errc() || end != text.data() + text.size() || text.empty()) return std::nullopt;
   return n;
 }
 
-bool is_text(const RedisReply& r) {
-  return r.type == RedisReply::Type::string;
+bool is_text(const redisReply* r) {
+  return r->type == REDIS_REPLY_STRING;
 }
 
-std::optional<StreamEntry> parse_entry(const RedisReply& r, std::string& id, std::string& problem) {
-  if (r.type != RedisReply::Type::array || r.elements.size() != 2 || !is_text(r.elements[0]) ||
-      r.elements[1].type != RedisReply::Type::array) {
+std::string_view text(const redisReply* r) {
+  return {r->str, r->len};
+}
+
+std::optional<StreamEntry> parse_entry(const redisReply* r, std::string& id, std::string& problem) {
+  if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 || !is_text(r->element[0]) ||
+      r->element[1]->type != REDIS_REPLY_ARRAY) {
     problem = "an entry that is not [ID, [FIELD, VALUE, ...]]";
     return std::nullopt;
   }
   StreamEntry out;
-  out.id = r.elements[0].text;
+  out.id = text(r->element[0]);
   id = out.id;
-  const auto& fields = r.elements[1].elements;
-  std::string seq, counter;
-  struct Field {
-    std::string_view name;
-    std::string* value;
-  };
-  Message& m = out.entry.message;
-  const Field wanted[] = {{"epoch", &out.epoch},     {"seq", &seq},
-                          {"node", &out.entry.node}, {"instance", &out.entry.instance},
-                          {"counter", &counter},     {"client_name", &m.client_name},
-                          {"subject", &m.subject},   {"message", &m.message},
-                          {"date", &m.date}};
+  const redisReply* fields = r->element[1];
+  std::string_view seq, counter;
   std::size_t found = 0;
-  for (std::size_t i = 0; i + 1 < fields.size(); i += 2) {
-    if (!is_text(fields[i]) || !is_text(fields[i + 1])) continue;
-    for (const auto& w : wanted) {
-      if (fields[i].text == w.name) {
-        *w.value = fields[i + 1].text;
-        ++found;
-      }
+  Message& m = out.entry.message;
+  for (std::size_t i = 0; i + 1 < fields->elements; i += 2) {
+    const redisReply* name = fields->element[i];
+    const redisReply* value = fields->element[i + 1];
+    if (!is_text(name) || !is_text(value)) continue;
+    const std::string_view n = text(name), v = text(value);
+    std::string* into = nullptr;
+    if (n == "epoch") {
+      into = &out.epoch;
+    } else if (n == "seq") {
+      seq = v;
+    } else if (n == "node") {
+      into = &out.entry.node;
+    } else if (n == "instance") {
+      into = &out.entry.instance;
+    } else if (n == "counter") {
+      counter = v;
+    } else if (n == "client_name") {
+      into = &m.client_name;
+    } else if (n == "subject") {
+      into = &m.subject;
+    } else if (n == "message") {
+      into = &m.message;
+    } else if (n == "date") {
+      into = &m.date;
+    } else {
+      continue;
     }
+    ++found;
+    if (into) into->assign(v);
   }
+  // The nine fields append.lua writes.
+  constexpr std::size_t fields_written = 9;
   const auto seq_number = number(seq);
   const auto counter_number = number(counter);
-  if (found != std::size(wanted) || !seq_number || !counter_number || out.epoch.empty()) {
+  if (found != fields_written || !seq_number || !counter_number || out.epoch.empty()) {
     problem = "entry " + out.id + " lacks the fields append.lua writes";
     return std::nullopt;
   }
@@ -61,13 +82,13 @@ std::optional<StreamEntry> parse_entry(const RedisReply& r, std::string& id, std
 
 }  // namespace
 
-StreamRead parse_entries(const RedisReply& reply) {
+StreamRead parse_entries(const redisReply& reply) {
   StreamRead out;
-  if (reply.type != RedisReply::Type::array) return out;
-  out.entries.reserve(reply.elements.size());
-  for (const auto& e : reply.elements) {
+  if (reply.type != REDIS_REPLY_ARRAY) return out;
+  out.entries.reserve(reply.elements);
+  for (std::size_t i = 0; i < reply.elements; ++i) {
     std::string problem;
-    if (auto entry = parse_entry(e, out.last_id, problem)) {
+    if (auto entry = parse_entry(reply.element[i], out.last_id, problem)) {
       out.entries.push_back(std::move(*entry));
     } else {
       out.problems.push_back(std::move(problem));
@@ -76,15 +97,15 @@ StreamRead parse_entries(const RedisReply& reply) {
   return out;
 }
 
-StreamRead parse_xread(const RedisReply& reply) {
-  if (reply.type != RedisReply::Type::array || reply.elements.empty()) return {};
-  const auto& stream = reply.elements.front();
-  if (stream.type != RedisReply::Type::array || stream.elements.size() != 2) {
+StreamRead parse_xread(const redisReply& reply) {
+  if (reply.type != REDIS_REPLY_ARRAY || reply.elements == 0) return {};
+  const redisReply* stream = reply.element[0];
+  if (stream->type != REDIS_REPLY_ARRAY || stream->elements != 2) {
     StreamRead out;
     out.problems.emplace_back("an XREAD reply that is not [[KEY, entries]]");
     return out;
   }
-  return parse_entries(stream.elements[1]);
+  return parse_entries(*stream->element[1]);
 }
 
 }  // namespace tcpchat

@@ -23,9 +23,10 @@ struct StreamRead {
   std::vector<std::string> problems;
 };
 
+// Read from hiredis' own reply, without a copy of it first: every node reads every entry.
 // An XRANGE or XREVRANGE reply: an array of [ID, [FIELD, VALUE, ...]], in its order.
-StreamRead parse_entries(const RedisReply& reply);
+StreamRead parse_entries(const redisReply& reply);
 // An XREAD reply for one stream, [[KEY, entries]], or nothing for its nil.
-StreamRead parse_xread(const RedisReply& reply);
+StreamRead parse_xread(const redisReply& reply);
 
 }  // namespace tcpchat
