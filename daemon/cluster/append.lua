@@ -9,7 +9,9 @@
 --          stream's MAXLEN, node, instance, the number of messages, then for each: its counter,
 --          `after` (the counter of the node's undecided message before it, 0 for none, which
 --          must have gone in first), client_name, subject, message, date
--- Each entry carries the epoch, so that a reader tells a new room from the old one by the entry.
+-- Each entry has five fields: `id`, "EPOCH SEQ NODE INSTANCE COUNTER" (the epoch so that a reader
+-- tells a new room from the old one by the entry; node names have no spaces), and the message's
+-- four. Few fields: every node reads every entry, and Redis builds each reply field by field.
 -- Returns {epoch, result...} with one result per message, in order: 1 appended, or a retry of
 -- one that went in already (kept once); 0 not appended because its `after` has not gone in
 -- (ORDER): the node sends it again after that one. Pipelined appends can fail singly (NOSCRIPT
@@ -42,9 +44,10 @@ for i = 0, count - 1 do
     results[#results + 1] = 0
   else
     seq = seq + 1
-    redis.call('XADD', stream, 'MAXLEN', '~', maxlen, '*', 'epoch', epoch, 'seq', seq, 'node',
-               node, 'instance', instance, 'counter', counter, 'client_name', ARGV[at + 2],
-               'subject', ARGV[at + 3], 'message', ARGV[at + 4], 'date', ARGV[at + 5])
+    redis.call('XADD', stream, 'MAXLEN', '~', maxlen, '*', 'id',
+               epoch .. ' ' .. seq .. ' ' .. node .. ' ' .. instance .. ' ' .. counter,
+               'client_name', ARGV[at + 2], 'subject', ARGV[at + 3], 'message', ARGV[at + 4],
+               'date', ARGV[at + 5])
     highest, highest_seq = counter, seq
     results[#results + 1] = 1
   end

@@ -34,7 +34,7 @@ std::optional<StreamEntry> parse_entry(const redisReply* r, std::string& id, std
   out.id = text(r->element[0]);
   id = out.id;
   const redisReply* fields = r->element[1];
-  std::string_view seq, counter;
+  std::string_view meta;
   std::size_t found = 0;
   Message& m = out.entry.message;
   for (std::size_t i = 0; i + 1 < fields->elements; i += 2) {
@@ -43,16 +43,8 @@ std::optional<StreamEntry> parse_entry(const redisReply* r, std::string& id, std
     if (!is_text(name) || !is_text(value)) continue;
     const std::string_view n = text(name), v = text(value);
     std::string* into = nullptr;
-    if (n == "epoch") {
-      into = &out.epoch;
-    } else if (n == "seq") {
-      seq = v;
-    } else if (n == "node") {
-      into = &out.entry.node;
-    } else if (n == "instance") {
-      into = &out.entry.instance;
-    } else if (n == "counter") {
-      counter = v;
+    if (n == "id") {
+      meta = v;
     } else if (n == "client_name") {
       into = &m.client_name;
     } else if (n == "subject") {
@@ -67,16 +59,27 @@ std::optional<StreamEntry> parse_entry(const redisReply* r, std::string& id, std
     ++found;
     if (into) into->assign(v);
   }
-  // The nine fields append.lua writes.
-  constexpr std::size_t fields_written = 9;
-  const auto seq_number = number(seq);
-  const auto counter_number = number(counter);
-  if (found != fields_written || !seq_number || !counter_number || out.epoch.empty()) {
+  // `id` is "EPOCH SEQ NODE INSTANCE COUNTER".
+  std::string_view parts[5];
+  std::size_t n = 0;
+  while (n < 5 && !meta.empty()) {
+    const auto space = meta.find(' ');
+    parts[n++] = meta.substr(0, space);
+    meta = space == std::string_view::npos ? std::string_view() : meta.substr(space + 1);
+  }
+  // The five fields append.lua writes.
+  constexpr std::size_t fields_written = 5;
+  const auto seq = n == 5 ? number(parts[1]) : std::nullopt;
+  const auto counter = n == 5 ? number(parts[4]) : std::nullopt;
+  if (found != fields_written || !seq || !counter || !meta.empty() || parts[0].empty()) {
     problem = "entry " + out.id + " lacks the fields append.lua writes";
     return std::nullopt;
   }
-  out.entry.seq = *seq_number;
-  out.entry.counter = *counter_number;
+  out.epoch = parts[0];
+  out.entry.seq = *seq;
+  out.entry.node = parts[2];
+  out.entry.instance = parts[3];
+  out.entry.counter = *counter;
   return out;
 }
 

@@ -51,7 +51,7 @@ expect "the room's last sequence and n1's record" \
   "$(redis-cli -p "$port" HMGET room seq last:n1/i3 | tr '\n' ' ')" "6 3:6 "
 expect "the stream's length" "$(redis-cli -p "$port" XLEN stream)" 6
 expect "the sequences in the stream" \
-  "$(redis-cli -p "$port" XRANGE stream - + | awk 'prev == "seq" { print } { prev = $0 }' | tr '\n' ' ')" \
+  "$(redis-cli -p "$port" XRANGE stream - + | awk 'prev == "id" { print $2 } { prev = $0 }' | tr '\n' ' ')" \
   "1 2 3 4 5 6 "
 expect "the messages in order" \
   "$(redis-cli -p "$port" XRANGE stream - + | awk 'prev == "message" { print } { prev = $0 }' | tr '\n' ' ')" \

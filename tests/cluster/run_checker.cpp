@@ -146,8 +146,8 @@ std::vector<Message> read_stream(const RedisServer& redis, const std::string& ro
   std::vector<std::string> lines;
   std::istringstream in(text);
   for (std::string line; std::getline(in, line);) lines.push_back(line);
-  // append.lua writes nine fields: an entry is its ID and eighteen lines.
-  constexpr std::size_t entry_lines = 19;
+  // append.lua writes five fields: an entry is its ID and ten lines.
+  constexpr std::size_t entry_lines = 11;
   std::vector<Message> out;
   for (std::size_t at = 0; at + entry_lines <= lines.size(); at += entry_lines) {
     std::map<std::string, std::string> fields;
