@@ -316,10 +316,24 @@ std::vector<std::size_t> ready_peers(std::span<Peer> peers, std::chrono::millise
 }
 
 bool sync_room(const std::vector<Peer*>& peers) {
-  const Message marker{"sync", "", "everyone is in the room", "sync"};
+  const std::string sync = "sync";
+  // Reads until `wanted`, past the other messages of this sync.
+  auto read_until = [&](Peer* p, const Message& wanted) {
+    for (auto m = p->read_message(); m; m = p->read_message()) {
+      if (*m == wanted) return true;
+      if (m->client_name != sync || m->date != sync) return false;
+    }
+    return false;
+  };
+  for (std::size_t i = 0; i < peers.size(); ++i) {
+    const Message own{sync, "", "peer " + std::to_string(i) + " is in the room", sync};
+    peers[i]->send_message(own);
+    if (!read_until(peers[i], own)) return false;
+  }
+  const Message marker{sync, "", "everyone is in the room", sync};
   peers.back()->send_message(marker);
   bool all = true;
-  for (Peer* p : peers) all = p->read_message() == marker && all;
+  for (Peer* p : peers) all = read_until(p, marker) && all;
   return all;
 }
 

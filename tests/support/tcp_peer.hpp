@@ -115,8 +115,10 @@ std::vector<std::size_t> ready_peers(std::span<Peer> peers, std::chrono::millise
 
 // The daemon joins connections in the order it accepts them, and a connect() returns before
 // that: a message sent right away may reach the room before a newer client is in it. This has
-// the last of `peers` (the newest connection) send a message and every peer read it, so all of
-// them are in the room afterwards. Returns false if any of them did not get it.
+// each of `peers` send a message and read it back, which puts it in the room: a TLS client's
+// handshake ends on its side before the daemon's, so a TLS peer that has only connected may not be
+// in it yet. Then the last one sends a marker and every peer reads up to it, past the others'
+// messages of this sync. Returns false if any peer got something else, or nothing in time.
 bool sync_room(const std::vector<Peer*>& peers);
 
 }  // namespace tcpchat::test
