@@ -42,8 +42,6 @@ inline constexpr std::string_view cluster_error = "ClusterError";
 inline constexpr std::string_view history_gap = "HistoryGap";
 }  // namespace server_subject
 
-// True for the subjects after which the daemon closes the connection. A client treats the
-// others as notices: it reports them and carries on.
 // True for the subjects that refuse one message the client sent, which is not delivered; the
 // connection stays.
 constexpr bool refuses_one_message(std::string_view subject) {
@@ -58,6 +56,8 @@ constexpr bool refuses_authentication(std::string_view subject) {
          subject == server_subject::auth_throttled || subject == server_subject::auth_revoked;
 }
 
+// True for the subjects after which the daemon closes the connection. A client treats the
+// others as notices: it reports them and carries on.
 constexpr bool ends_connection(std::string_view subject) {
   return subject == server_subject::invalid_request || subject == server_subject::server_full ||
          subject == server_subject::auth_required || subject == server_subject::auth_failed ||
