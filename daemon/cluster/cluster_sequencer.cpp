@@ -3,7 +3,6 @@
 #include <hiredis/hiredis.h>
 
 #include <algorithm>
-#include <array>
 #include <boost/asio/post.hpp>
 #include <random>
 
@@ -447,7 +446,9 @@ void ClusterSequencer::position() {
       last_id_.empty() && !reader_.settled ? std::max<std::size_t>(settings_.history, 1) : 1;
   reader_deadline_.expires_after(liveness);
   reader_deadline_.async_wait(guarded([this, generation](const boost::system::error_code& ec) {
-    if (!ec && generation == reader_.generation) lose(reader_, "no answer within 1 s");
+    if (!ec && generation == reader_.generation) {
+      lose(reader_, "no answer within " + format_duration(liveness));
+    }
   }));
   auto room = std::make_shared<RedisReply>();
   reader_.connection->command({"HMGET", settings_.room_key(), "epoch", "seq"},
