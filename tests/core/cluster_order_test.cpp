@@ -165,7 +165,7 @@ TEST_CASE("a sender hears of its messages in the order it sent them", "[cluster]
   CHECK(a->refusals.size() == 2);
 }
 
-TEST_CASE("a message refused as of unknown outcome and read back after all is delivered",
+TEST_CASE("messages refused as of unknown outcome are told at once and not sent again",
           "[cluster]") {
   RecordingSink sink;
   ClusterOrder order(sink, "n1", "i1", skipped);
