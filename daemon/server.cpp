@@ -12,6 +12,7 @@
 #include "runtime/log.hpp"
 #include "runtime/protected_mode.hpp"
 #include "runtime/scheduler_slice.hpp"
+#include "tcpchat/body_parser.hpp"
 #include "tcpchat/format.hpp"
 #include "tcpchat/wire.hpp"
 
@@ -42,6 +43,15 @@ RoomLimits room_limits(const Config& config) {
           .history_bytes = config.history_max_bytes,
           .replay_budget_bytes = config.max_queue_bytes / 2,
           .max_body_bytes = config.max_message_bytes};
+}
+
+// The log's line for an accepted message. Another node's arrives as a frame alone, decoded here
+// only because the line is wanted.
+std::string log_line(const Sequenced& accepted) {
+  if (accepted.message) return format_line(*accepted.message);
+  const auto decoded = decode_body(accepted.frame->body());
+  if (const auto* m = std::get_if<Message>(&decoded)) return format_line(*m);
+  return "(a body that is not a message: " + std::get<ProtocolError>(decoded).reason + ")";
 }
 
 std::string joined(const std::vector<std::string>& items) {
@@ -315,7 +325,7 @@ void Server::serve() {
 void Server::on_sequenced(const Sequenced& accepted) {
   if (config_.log_messages && log::enabled(log::Level::info)) {
     const std::string from = accepted.origin ? accepted.origin->peer() : "another node";
-    log::info("message from " + from + ": " + format_line(accepted.message));
+    log::info("message from " + from + ": " + log_line(accepted));
   }
   room_.publish(accepted);
 }

@@ -8,10 +8,11 @@
 -- ARGV     epoch (random bits from the node, taken only if the room has none yet), the
 --          stream's MAXLEN, node, instance, the number of messages, then for each: its counter,
 --          `after` (the counter of the node's undecided message before it, 0 for none, which
---          must have gone in first), client_name, subject, message, date
--- Each entry has five fields: `id`, "EPOCH SEQ NODE INSTANCE COUNTER" (the epoch so that a reader
--- tells a new room from the old one by the entry; node names have no spaces), and the message's
--- four. Few fields: every node reads every entry, and Redis builds each reply field by field.
+--          must have gone in first), and its body, the JSON that every client receives
+-- Each entry has two fields: `id`, "EPOCH SEQ NODE INSTANCE COUNTER" (the epoch so that a reader
+-- tells a new room from the old one by the entry; node names have no spaces), and `body`. Few
+-- fields: every node reads every entry, and Redis builds each reply field by field; and a body
+-- encoded once by its sender is framed as it is by every reader.
 -- Returns {epoch, result...} with one result per message, in order: 1 appended, or a retry of
 -- one that went in already (kept once); 0 not appended because its `after` has not gone in
 -- (ORDER): the node sends it again after that one. Pipelined appends can fail singly (NOSCRIPT
@@ -25,6 +26,8 @@ local count = tonumber(ARGV[5])
 redis.call('HSETNX', room, 'epoch', ARGV[1])
 local epoch = redis.call('HGET', room, 'epoch')
 local origin = 'last:' .. node .. '/' .. instance
+-- What follows the sequence in each entry's id, but the counter: built once for the batch.
+local sender = ' ' .. node .. ' ' .. instance .. ' '
 local last = redis.call('HGET', room, origin)
 local highest, highest_seq = 0, 0
 if last then
@@ -36,7 +39,7 @@ local seq = tonumber(redis.call('HGET', room, 'seq') or '0')
 local first_seq = seq
 local results = {epoch}
 for i = 0, count - 1 do
-  local at = 6 + i * 6
+  local at = 6 + i * 3
   local counter, after = tonumber(ARGV[at]), tonumber(ARGV[at + 1])
   if counter <= highest then
     results[#results + 1] = 1
@@ -45,9 +48,7 @@ for i = 0, count - 1 do
   else
     seq = seq + 1
     redis.call('XADD', stream, 'MAXLEN', '~', maxlen, '*', 'id',
-               epoch .. ' ' .. seq .. ' ' .. node .. ' ' .. instance .. ' ' .. counter,
-               'client_name', ARGV[at + 2], 'subject', ARGV[at + 3], 'message', ARGV[at + 4],
-               'date', ARGV[at + 5])
+               epoch .. ' ' .. seq .. sender .. ARGV[at], 'body', ARGV[at + 2])
     highest, highest_seq = counter, seq
     results[#results + 1] = 1
   end

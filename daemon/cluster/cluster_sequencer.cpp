@@ -10,6 +10,8 @@
 #include "cluster/redis_link.hpp"
 #include "runtime/log.hpp"
 #include "runtime/units.hpp"
+#include "tcpchat/body_parser.hpp"
+#include "tcpchat/encode.hpp"
 #include "tcpchat/wire.hpp"
 
 namespace tcpchat {
@@ -63,6 +65,16 @@ Refusal refusal(std::string_view subject, std::string text) {
   // No detail: the sequencer logs refusals itself, a line per outage or per second, not a line
   // per message.
   return {std::string(subject), std::move(text), {}};
+}
+
+// The message of a stream entry, for what needs it whole (the journal, the history ring at the
+// start): an entry arrives as its frame. One that does not decode is logged and left out.
+std::optional<Message> decoded(const StreamEntry& e) {
+  auto result = decode_body(e.entry.frame->body());
+  if (auto* m = std::get_if<Message>(&result)) return std::move(*m);
+  log::error("cluster: stream entry " + std::string(e.id) +
+             " is not a message: " + std::get<ProtocolError>(result).reason);
+  return std::nullopt;
 }
 
 std::string seconds_since(std::chrono::steady_clock::time_point since) {
@@ -347,9 +359,8 @@ void ClusterSequencer::send_batch(std::vector<std::uint64_t> counters) {
     const Message* m = order_.find(counter);
     if (!m) continue;  // read back or refused since it was queued
     sent.push_back(counter);
-    args.insert(args.end(),
-                {std::to_string(counter), std::to_string(order_.undecided_before(counter)),
-                 m->client_name, m->subject, m->message, m->date});
+    args.insert(args.end(), {std::to_string(counter),
+                             std::to_string(order_.undecided_before(counter)), encode_body(*m)});
   }
   if (sent.empty()) return;
   args[9] = std::to_string(sent.size());
@@ -488,7 +499,7 @@ void ClusterSequencer::positioned(const RedisReply& room, StreamRead read) {
       std::vector<Message> messages;
       messages.reserve(read.entries.size());
       for (auto it = read.entries.rbegin(); it != read.entries.rend(); ++it) {
-        messages.push_back(std::move(it->entry.message));
+        if (auto m = decoded(*it)) messages.push_back(std::move(*m));
       }
       hooks_.history(messages);
     }
@@ -539,7 +550,9 @@ void ClusterSequencer::deliver(std::vector<StreamEntry> entries) {
   if (journal_) {
     std::vector<Message> messages;
     messages.reserve(entries.size());
-    for (const auto& e : entries) messages.push_back(e.entry.message);
+    for (const auto& e : entries) {
+      if (auto m = decoded(e)) messages.push_back(std::move(*m));
+    }
     if (auto error = journal_->record(messages)) {
       // Too late to refuse: every other node delivers them in this order.
       log::error("cluster: " + *error + "; " + std::to_string(messages.size()) +
@@ -561,7 +574,7 @@ void ClusterSequencer::deliver(std::vector<StreamEntry> entries) {
 }
 
 void ClusterSequencer::note_gap(ClusterOrder::Gap gap, std::uint64_t before,
-                                const std::string& before_epoch, const std::string& epoch,
+                                const std::string& before_epoch, std::string_view epoch,
                                 std::uint64_t seq) {
   using Gap = ClusterOrder::Gap;
   if (gap == Gap::none) return;
@@ -583,8 +596,8 @@ void ClusterSequencer::note_gap(ClusterOrder::Gap gap, std::uint64_t before,
       break;
     default:
       log_line = "the room's epoch changed from " + before_epoch + " to " +
-                 (epoch.empty() ? std::string("none yet") : epoch) + " after message " +
-                 std::to_string(before) + ": Redis lost the room";
+                 (epoch.empty() ? std::string("none yet") : std::string(epoch)) +
+                 " after message " + std::to_string(before) + ": Redis lost the room";
       notice = "the cluster's Redis lost the room's history after message " +
                std::to_string(before) + ": the room starts again from there";
   }

@@ -92,7 +92,7 @@ class ClusterSequencer final : public Sequencer {
   void read_more();
   void deliver(std::vector<StreamEntry> entries);
   void note_gap(ClusterOrder::Gap gap, std::uint64_t before, const std::string& before_epoch,
-                const std::string& epoch, std::uint64_t seq);
+                std::string_view epoch, std::uint64_t seq);
 
   void tick();
   void arm_tick();

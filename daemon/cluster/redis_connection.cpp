@@ -67,6 +67,9 @@ void RedisConnection::connect(const std::string& address, std::uint16_t port,
     context_ = nullptr;
     return asio::post(socket_.get_executor(), [done, why] { done(why); });
   }
+  // hiredis frees its read buffer whenever it empties past 16 KiB, and a reader's XREAD replies
+  // are larger: keep it, rather than allocate it again for every reply.
+  context_->c.reader->maxbuf = 0;
   context_->data = this;
   context_->ev.data = this;
   context_->ev.addRead = &RedisConnection::add_read;

@@ -6,6 +6,8 @@
 #include <optional>
 #include <string_view>
 
+#include "tcpchat/encode.hpp"
+
 namespace tcpchat {
 namespace {
 
@@ -24,55 +26,43 @@ std::string_view text(const redisReply* r) {
   return {r->str, r->len};
 }
 
-std::optional<StreamEntry> parse_entry(const redisReply* r, std::string& id, std::string& problem) {
+std::optional<StreamEntry> parse_entry(const redisReply* r, std::string_view& id,
+                                       std::string& problem) {
   if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 || !is_text(r->element[0]) ||
       r->element[1]->type != REDIS_REPLY_ARRAY) {
     problem = "an entry that is not [ID, [FIELD, VALUE, ...]]";
     return std::nullopt;
   }
   StreamEntry out;
-  out.id = text(r->element[0]);
-  id = out.id;
+  out.id = id = text(r->element[0]);
   const redisReply* fields = r->element[1];
-  std::string_view meta;
-  std::size_t found = 0;
-  Message& m = out.entry.message;
+  std::optional<std::string_view> meta, body;
   for (std::size_t i = 0; i + 1 < fields->elements; i += 2) {
     const redisReply* name = fields->element[i];
     const redisReply* value = fields->element[i + 1];
     if (!is_text(name) || !is_text(value)) continue;
-    const std::string_view n = text(name), v = text(value);
-    std::string* into = nullptr;
+    const std::string_view n = text(name);
     if (n == "id") {
-      meta = v;
-    } else if (n == "client_name") {
-      into = &m.client_name;
-    } else if (n == "subject") {
-      into = &m.subject;
-    } else if (n == "message") {
-      into = &m.message;
-    } else if (n == "date") {
-      into = &m.date;
-    } else {
-      continue;
+      meta = text(value);
+    } else if (n == "body") {
+      body = text(value);
     }
-    ++found;
-    if (into) into->assign(v);
   }
   // `id` is "EPOCH SEQ NODE INSTANCE COUNTER".
+  std::string_view rest = meta.value_or(std::string_view());
   std::string_view parts[5];
   std::size_t n = 0;
-  while (n < 5 && !meta.empty()) {
-    const auto space = meta.find(' ');
-    parts[n++] = meta.substr(0, space);
-    meta = space == std::string_view::npos ? std::string_view() : meta.substr(space + 1);
+  while (n < 5 && !rest.empty()) {
+    const auto space = rest.find(' ');
+    parts[n++] = rest.substr(0, space);
+    rest = space == std::string_view::npos ? std::string_view() : rest.substr(space + 1);
   }
-  // The five fields append.lua writes.
-  constexpr std::size_t fields_written = 5;
   const auto seq = n == 5 ? number(parts[1]) : std::nullopt;
   const auto counter = n == 5 ? number(parts[4]) : std::nullopt;
-  if (found != fields_written || !seq || !counter || !meta.empty() || parts[0].empty()) {
-    problem = "entry " + out.id + " lacks the fields append.lua writes";
+  // The body as encode_body() makes it: a JSON object and its newline.
+  const bool framed = body && body->starts_with('{') && body->ends_with("}\n");
+  if (!meta || !framed || !seq || !counter || !rest.empty() || parts[0].empty()) {
+    problem = "entry " + std::string(out.id) + " lacks the fields append.lua writes";
     return std::nullopt;
   }
   out.epoch = parts[0];
@@ -80,6 +70,7 @@ std::optional<StreamEntry> parse_entry(const redisReply* r, std::string& id, std
   out.entry.node = parts[2];
   out.entry.instance = parts[3];
   out.entry.counter = *counter;
+  out.entry.frame = make_frame(frame_body(*body));
   return out;
 }
 

@@ -137,6 +137,7 @@ ClusterOrder::Read ClusterOrder::read(std::string_view epoch, const Entry& entry
   last_seq_ = entry.seq;
 
   std::shared_ptr<Origin> origin;
+  std::optional<Message> mine;
   if (entry.node == node_ && entry.instance == instance_) {
     // Appends are FIFO, so ours come back in counter order: an older pending one will never
     // come back. Without a gap it was not appended; past one, it may have been, unseen here.
@@ -148,10 +149,11 @@ ClusterOrder::Read ClusterOrder::read(std::string_view epoch, const Entry& entry
       // Even one refused as of unknown outcome whose refusal still waits: it is in the order.
       origin = pending_.front().origin.lock();
       out.submitted = pending_.front().submitted;
+      mine = std::move(pending_.front().message);
       forget(pending_.begin());
     }
   }
-  sink_.on_sequenced({entry.seq, entry.message, origin.get()});
+  sink_.on_sequenced({entry.seq, entry.frame, mine ? &*mine : nullptr, origin.get()});
   release_refusals();
   return out;
 }

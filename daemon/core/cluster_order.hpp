@@ -20,13 +20,14 @@ namespace tcpchat {
 // nothing that Redis did not append. No I/O: the Redis link feeds it.
 class ClusterOrder {
  public:
-  // One entry of the room's stream.
+  // One entry of the room's stream, its names viewing the reply it was read from: every node
+  // reads every entry, so nothing of it is copied but the frame, which the members share.
   struct Entry {
     std::uint64_t seq;
-    std::string node;
-    std::string instance;
+    std::string_view node;
+    std::string_view instance;
     std::uint64_t counter;
-    Message message;
+    Frame frame;
   };
   // How an entry broke the run of sequence numbers: Redis trimmed past this node, lost the room
   // (another epoch), or lost its last writes (a sequence not after the last one delivered).

@@ -3,6 +3,10 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
+
+#include "tcpchat/encode.hpp"
+#include "tcpchat/message.hpp"
 
 namespace tcpchat {
 
@@ -20,8 +24,9 @@ class EncodedFrame {
   const std::string& bytes() const { return bytes_; }
   FrameKind kind() const { return kind_; }
   std::size_t size() const { return bytes_.size(); }
-  // The body's length: what follows the header line.
-  std::size_t body_size() const { return bytes_.size() - (bytes_.find('\n') + 1); }
+  // What follows the header line.
+  std::string_view body() const { return std::string_view(bytes_).substr(bytes_.find('\n') + 1); }
+  std::size_t body_size() const { return body().size(); }
 
  private:
   friend class SendQueue;
@@ -35,6 +40,11 @@ using Frame = std::shared_ptr<const EncodedFrame>;
 
 inline Frame make_frame(std::string bytes, FrameKind kind = FrameKind::broadcast) {
   return std::make_shared<const EncodedFrame>(std::move(bytes), kind);
+}
+
+// The broadcast frame of a chat message.
+inline Frame encode_frame(const Message& m) {
+  return make_frame(encode(m));
 }
 
 }  // namespace tcpchat

@@ -18,7 +18,9 @@ void LocalSequencer::submit(const std::shared_ptr<Origin>& origin,
       return;
     }
   }
-  for (const Message& m : messages) sink_.on_sequenced({++last_seq_, m, origin.get()});
+  for (const Message& m : messages) {
+    sink_.on_sequenced({++last_seq_, encode_frame(m), &m, origin.get()});
+  }
 }
 
 }  // namespace tcpchat

@@ -3,16 +3,7 @@
 #include <iterator>
 #include <utility>
 
-#include "tcpchat/encode.hpp"
-
 namespace tcpchat {
-namespace {
-
-Frame encode_frame(const Message& m) {
-  return make_frame(encode(m));
-}
-
-}  // namespace
 
 void Room::join(Member& member) {
   if (member.in_room()) return;
@@ -64,12 +55,10 @@ void Room::clear_history() {
   history_bytes_ = 0;
 }
 
-Frame Room::publish(const Sequenced& accepted) {
-  Frame frame = encode_frame(accepted.message);
+void Room::publish(const Sequenced& accepted) {
   ++messages_;
-  remember(frame);
-  deliver_all(frame);
-  return frame;
+  remember(accepted.frame);
+  deliver_all(accepted.frame);
 }
 
 void Room::deliver_all(const Frame& frame) {

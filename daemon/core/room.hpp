@@ -21,8 +21,8 @@ struct RoomLimits {
 };
 
 // Who hears what: the members, the history ring and the broadcast of each accepted message, in
-// the one order the sequencer gave it. Each message is encoded once and the same frame is
-// delivered to every member, its sender included.
+// the one order the sequencer gave it. The sequencer encodes each message once, and the same
+// frame is delivered to every member, its sender included.
 class Room {
  public:
   explicit Room(RoomLimits limits) : limits_(limits) {}
@@ -36,9 +36,8 @@ class Room {
   void leave(Member& member);
   std::size_t size() const { return members_.size() - holes_; }
 
-  // Encodes `accepted`, keeps it in the history and delivers it to every member; returns the
-  // shared frame.
-  Frame publish(const Sequenced& accepted);
+  // Keeps `accepted`'s frame in the history and delivers it to every member.
+  void publish(const Sequenced& accepted);
   // Delivers `frame` to every member, outside the history: a notice of the room's own.
   void announce(const Frame& frame);
   // Forgets the history: a cluster node fills it from the stream instead.

@@ -5,6 +5,7 @@
 #include <span>
 #include <string>
 
+#include "core/frame.hpp"
 #include "tcpchat/message.hpp"
 
 namespace tcpchat {
@@ -31,12 +32,16 @@ class Origin {
   ~Origin() = default;
 };
 
-// An accepted message with its place in the one order. `origin` is null for a message that did
-// not come from a connection of this node (another node's, in a cluster), or whose connection
-// has gone since it was submitted.
+// An accepted message with its place in the one order, as the frame every member receives:
+// encoded once, by the sequencer, which in a cluster receives it encoded already. `message` is
+// the message itself where the sequencer holds it, and null where it has the frame alone
+// (another node's message, read from the cluster's stream). `origin` is null for a message that
+// did not come from a connection of this node, or whose connection has gone since it was
+// submitted.
 struct Sequenced {
   std::uint64_t seq;
-  const Message& message;
+  const Frame& frame;
+  const Message* message;
   const Origin* origin;
 };
 

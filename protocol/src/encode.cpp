@@ -54,8 +54,9 @@ std::size_t encoded_body_size(const Message& m) {
          key_date.size() + json_string_size(m.date) + body_end.size();
 }
 
-void encode_to(std::string& out, const Message& m) {
-  const std::size_t body_size = encoded_body_size(m);
+namespace {
+
+void append_header(std::string& out, std::size_t body_size) {
   char digits[24];
   const auto digits_end = std::to_chars(digits, digits + sizeof digits, body_size).ptr;
   const std::size_t header_size = header_name.size() + 2;  // with the colon and the newline
@@ -64,6 +65,9 @@ void encode_to(std::string& out, const Message& m) {
   out += ':';
   out.append(digits, digits_end);
   out += '\n';
+}
+
+void append_body(std::string& out, const Message& m) {
   out += key_client_name;
   append_json_string(out, m.client_name);
   out += key_subject;
@@ -73,6 +77,27 @@ void encode_to(std::string& out, const Message& m) {
   out += key_date;
   append_json_string(out, m.date);
   out += body_end;
+}
+
+}  // namespace
+
+void encode_to(std::string& out, const Message& m) {
+  append_header(out, encoded_body_size(m));
+  append_body(out, m);
+}
+
+std::string encode_body(const Message& m) {
+  std::string out;
+  out.reserve(encoded_body_size(m));
+  append_body(out, m);
+  return out;
+}
+
+std::string frame_body(std::string_view body) {
+  std::string out;
+  append_header(out, body.size());
+  out += body;
+  return out;
 }
 
 std::string encode(const Message& m) {

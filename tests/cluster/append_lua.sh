@@ -24,11 +24,10 @@ trap 'kill "$redis" 2>/dev/null; wait "$redis" 2>/dev/null; rm -rf "$work"' EXIT
 redis-cli -p "$port" ping | grep -q PONG || fail "redis-server did not start: $(cat "$work/redis.log")"
 
 sha=$(redis-cli -p "$port" SCRIPT LOAD "$(cat "$script")")
-# append EPOCH NODE INSTANCE COUNTER TEXT [MAXLEN [AFTER]]: one message's batch, the script's
+# append EPOCH NODE INSTANCE COUNTER BODY [MAXLEN [AFTER]]: one message's batch, the script's
 # reply one value a line.
 append() {
-  redis-cli -p "$port" EVALSHA "$sha" 2 room stream "$1" "${6:-1000}" "$2" "$3" 1 "$4" "${7:-0}" \
-    alice "" "$5" "01/12/2026 10:00:00"
+  redis-cli -p "$port" EVALSHA "$sha" 2 room stream "$1" "${6:-1000}" "$2" "$3" 1 "$4" "${7:-0}" "$5"
 }
 expect() {  # expect WHAT ACTUAL EXPECTED
   [ "$2" = "$3" ] || fail "$1: got $(echo "$2" | tr '\n' ' '), expected $(echo "$3" | tr '\n' ' ')"
@@ -45,16 +44,19 @@ expect "an append after one not appended yet" "$(append $e1 n1 i3 3 five 1000 2)
   "$(printf '%s\n0' $e1)"
 # A batch: the retry of one in, then two new, then one after a message that never went in.
 expect "a batch" "$(redis-cli -p "$port" EVALSHA "$sha" 2 room stream "$e1" 1000 n1 i3 4 \
-  1 0 alice "" four d  2 1 alice "" five d  3 2 alice "" six d  5 4 alice "" eight d)" \
+  1 0 four  2 1 five  3 2 six  5 4 eight)" \
   "$(printf '%s\n1\n1\n1\n0' $e1)"
 expect "the room's last sequence and n1's record" \
   "$(redis-cli -p "$port" HMGET room seq last:n1/i3 | tr '\n' ' ')" "6 3:6 "
 expect "the stream's length" "$(redis-cli -p "$port" XLEN stream)" 6
+expect "the first entry's id and body" \
+  "$(redis-cli -p "$port" XRANGE stream - + COUNT 1 | tail -n 4 | tr '\n' '|')" \
+  "id|$e1 1 n1 i1 1|body|one|"
 expect "the sequences in the stream" \
   "$(redis-cli -p "$port" XRANGE stream - + | awk 'prev == "id" { print $2 } { prev = $0 }' | tr '\n' ' ')" \
   "1 2 3 4 5 6 "
 expect "the messages in order" \
-  "$(redis-cli -p "$port" XRANGE stream - + | awk 'prev == "message" { print } { prev = $0 }' | tr '\n' ' ')" \
+  "$(redis-cli -p "$port" XRANGE stream - + | awk 'prev == "body" { print } { prev = $0 }' | tr '\n' ' ')" \
   "one two three four five six "
 for i in $(seq 7 300); do append $e1 n1 i3 "$((i - 3))" "m$i" 50 >/dev/null; done
 length=$(redis-cli -p "$port" XLEN stream)

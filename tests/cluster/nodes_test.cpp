@@ -106,6 +106,9 @@ TEST_CASE("two nodes are one room: a message sent to either reaches the clients 
   on_a.send_message(hello);
   CHECK(on_a.read_message() == hello);
   CHECK(on_b.read_message() == hello);
+  // b has the frame alone, and decodes it for its log line.
+  CHECK(a.wait_log(": [d] alice: hello from a"));
+  CHECK(b.wait_log("message from another node: [d] alice: hello from a"));
 }
 
 TEST_CASE("a node that joins late hears from then on and replays the others' history",

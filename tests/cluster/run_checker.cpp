@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "process.hpp"
+#include "tcpchat/body_parser.hpp"
 #include "tcpchat/wire.hpp"
 
 namespace tcpchat::test {
@@ -143,16 +144,16 @@ std::vector<std::string> RunChecker::problems(const std::vector<Message>& stream
 std::vector<Message> read_stream(const RedisServer& redis, const std::string& room) {
   const std::string text =
       redis.cli({"--raw", "XRANGE", "tcpchat:{" + room + "}:stream", "-", "+"});
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  // append.lua writes five fields: an entry is its ID and ten lines.
-  constexpr std::size_t entry_lines = 11;
+  // Every entry's `body` is one line of JSON, as the tests' messages hold no line breaks; the
+  // line after the field's name.
   std::vector<Message> out;
-  for (std::size_t at = 0; at + entry_lines <= lines.size(); at += entry_lines) {
-    std::map<std::string, std::string> fields;
-    for (std::size_t f = at + 1; f + 1 < at + entry_lines; f += 2) fields[lines[f]] = lines[f + 1];
-    out.push_back({fields["client_name"], fields["subject"], fields["message"], fields["date"]});
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    if (line != "body" || !std::getline(in, line)) continue;
+    auto decoded = decode_body(line + "\n");
+    auto* m = std::get_if<Message>(&decoded);
+    // One that does not decode stays, as a message no client received.
+    out.push_back(m ? std::move(*m) : Message{"", "", "not a message: " + line, ""});
   }
   return out;
 }

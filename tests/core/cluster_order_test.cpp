@@ -16,9 +16,9 @@ using Gap = ClusterOrder::Gap;
 
 namespace {
 
-ClusterOrder::Entry entry(std::uint64_t seq, std::string node, std::string instance,
+ClusterOrder::Entry entry(std::uint64_t seq, std::string_view node, std::string_view instance,
                           std::uint64_t counter, std::string text) {
-  return {seq, std::move(node), std::move(instance), counter, message(std::move(text))};
+  return {seq, node, instance, counter, encode_frame(message(std::move(text)))};
 }
 
 const std::string epoch = "0123456789abcdef0123456789abcdef";

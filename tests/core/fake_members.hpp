@@ -9,6 +9,7 @@
 
 #include "core/member.hpp"
 #include "core/sequencer.hpp"
+#include "tcpchat/body_parser.hpp"
 #include "tcpchat/encode.hpp"
 
 namespace tcpchat::test {
@@ -55,7 +56,8 @@ class RecordingOrigin final : public Origin {
   std::string peer_ = "127.0.0.1:5000";
 };
 
-// What a sink was given: the sequence, the text and the origin of each accepted message.
+// What a sink was given: the sequence, the text (from the frame, as members receive it) and the
+// origin of each accepted message.
 struct Accepted {
   std::uint64_t seq;
   std::string text;
@@ -66,7 +68,9 @@ struct Accepted {
 class RecordingSink final : public OrderedSink {
  public:
   void on_sequenced(const Sequenced& s) override {
-    accepted.push_back({s.seq, s.message.message, s.origin});
+    const auto decoded = decode_body(s.frame->body());
+    const auto* m = std::get_if<Message>(&decoded);
+    accepted.push_back({s.seq, m ? m->message : "not a message", s.origin});
   }
   std::vector<Accepted> accepted;
 };

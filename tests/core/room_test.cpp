@@ -21,7 +21,9 @@ constexpr RoomLimits history_of(std::size_t messages, std::size_t replay_budget_
 }
 
 Frame publish(Room& room, std::uint64_t seq, const Message& m) {
-  return room.publish({seq, m, nullptr});
+  Frame frame = encode_frame(m);
+  room.publish({seq, frame, &m, nullptr});
+  return frame;
 }
 
 }  // namespace

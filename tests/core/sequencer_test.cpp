@@ -42,7 +42,9 @@ class DeferredSequencer final : public Sequencer {
   void accept_next() {
     Batch batch = take();
     const auto origin = batch.origin.lock();
-    for (const auto& m : batch.messages) sink_.on_sequenced({++seq_, m, origin.get()});
+    for (const auto& m : batch.messages) {
+      sink_.on_sequenced({++seq_, encode_frame(m), &m, origin.get()});
+    }
   }
 
  private:

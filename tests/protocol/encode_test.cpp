@@ -62,3 +62,16 @@ TEST_CASE("encode_to appends to a reused buffer", "[encode]") {
   tcpchat::encode_to(out, m);
   CHECK(out == "prefix" + encode(m));
 }
+
+TEST_CASE("a body kept alone frames again to the same bytes as encode", "[encode]") {
+  int checked = 0;
+  for (const auto& v : test::load_encoder_vectors()) {
+    if (!v.fields) continue;
+    INFO("vector " << v.name);
+    const std::string body = tcpchat::encode_body(*v.fields);
+    CHECK(body.size() == tcpchat::encoded_body_size(*v.fields));
+    CHECK(tcpchat::frame_body(body) == v.send);
+    ++checked;
+  }
+  CHECK(checked >= 15);
+}
