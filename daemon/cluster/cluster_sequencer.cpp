@@ -102,8 +102,8 @@ ClusterSequencer::ClusterSequencer(asio::io_context& io, OrderedSink& sink, Jour
              refusal(server_subject::cluster_unavailable,
                      "the cluster's Redis did not put your message in the room's order, or lost "
                      "it; it was not delivered")),
-      writer_(io),
-      reader_(io),
+      writer_(io, "writer"),
+      reader_(io, "reader"),
       reader_deadline_(io),
       tick_timer_(io),
       down_since_(Clock::now()) {}
@@ -116,8 +116,8 @@ void ClusterSequencer::start(std::function<void()> settled) {
   settled_ = std::move(settled);
   log::info("cluster: joining room " + settings_.room + " at " + settings_.url.masked() +
             " as node " + settings_.node);
-  open(writer_, "writer");
-  open(reader_, "reader");
+  open(writer_);
+  open(reader_);
   arm_tick();
 }
 
@@ -142,7 +142,7 @@ void ClusterSequencer::settle(Link& link) {
 
 // The link ---------------------------------------------------------------------------------
 
-void ClusterSequencer::open(Link& link, const char* role) {
+void ClusterSequencer::open(Link& link) {
   if (stopped_) return;
   const std::uint64_t generation = ++link.generation;
   auto lost = guarded([this, &link, generation](const std::string& why) {
@@ -152,21 +152,21 @@ void ClusterSequencer::open(Link& link, const char* role) {
                }));
   });
   auto done = guarded(
-      [this, &link, role, generation](std::shared_ptr<RedisConnection> c, const std::string& why) {
+      [this, &link, generation](std::shared_ptr<RedisConnection> c, const std::string& why) {
         if (stopped_ || generation != link.generation) {
           if (c) c->close();
           return;
         }
-        opened(link, role, std::move(c), why);
+        opened(link, std::move(c), why);
       });
-  open_redis_link(io_, settings_.url, "tcpchatd:" + settings_.node + ":" + role, liveness,
+  open_redis_link(io_, settings_.url, "tcpchatd:" + settings_.node + ":" + link.role, liveness,
                   std::move(lost), std::move(done));
 }
 
-void ClusterSequencer::opened(Link& link, const char* role, std::shared_ptr<RedisConnection> c,
+void ClusterSequencer::opened(Link& link, std::shared_ptr<RedisConnection> c,
                               const std::string& why) {
   if (!c) {
-    update_up("the " + std::string(role) + " connection failed: " + why);
+    update_up("the " + std::string(link.role) + " connection failed: " + why);
     retry_later(link);
     settle(link);
     return;
@@ -194,7 +194,7 @@ void ClusterSequencer::lose(Link& link, const std::string& why) {
   } else {
     reader_deadline_.cancel();
   }
-  update_up(std::string(&link == &writer_ ? "the writer" : "the reader") + " connection: " + why);
+  update_up("the " + std::string(link.role) + " connection: " + why);
   retry_later(link);
   if (!was_ready) settle(link);
 }
@@ -208,9 +208,8 @@ void ClusterSequencer::retry_later(Link& link) {
   std::uniform_int_distribution<long> draw(cap.count() / 2, cap.count());
   std::random_device random;
   link.retry.expires_after(std::chrono::milliseconds(draw(random)));
-  const char* role = &link == &writer_ ? "writer" : "reader";
-  link.retry.async_wait(guarded([this, &link, role](const boost::system::error_code& ec) {
-    if (!ec && !stopped_) open(link, role);
+  link.retry.async_wait(guarded([this, &link](const boost::system::error_code& ec) {
+    if (!ec && !stopped_) open(link);
   }));
 }
 

@@ -61,20 +61,20 @@ class ClusterSequencer final : public Sequencer {
   using Clock = std::chrono::steady_clock;
   // A connection's generation: replies and losses of an older one are ignored.
   struct Link {
+    const char* role;  // "writer" or "reader", as CLIENT LIST and the log name it
     std::shared_ptr<RedisConnection> connection;
     std::uint64_t generation = 0;
     bool ready = false;
     unsigned failures = 0;  // consecutive failed openings, for the backoff
     bool settled = false;   // its first attempt has ended
     boost::asio::steady_timer retry;
-    explicit Link(boost::asio::io_context& io) : retry(io) {}
+    Link(boost::asio::io_context& io, const char* role) : role(role), retry(io) {}
   };
 
   template <class F>
   auto guarded(F f);
-  void open(Link& link, const char* role);
-  void opened(Link& link, const char* role, std::shared_ptr<RedisConnection> c,
-              const std::string& why);
+  void open(Link& link);
+  void opened(Link& link, std::shared_ptr<RedisConnection> c, const std::string& why);
   void lose(Link& link, const std::string& why);
   void retry_later(Link& link);
 

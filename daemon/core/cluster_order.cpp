@@ -6,6 +6,18 @@
 #include "tcpchat/encode.hpp"
 
 namespace tcpchat {
+namespace {
+
+// The pending message of `counter` in `pending` (kept in counter order, and hundreds long under
+// load), or its end.
+template <class Queue>
+auto find_counter(Queue& pending, std::uint64_t counter) {
+  const auto it = std::lower_bound(pending.begin(), pending.end(), counter,
+                                   [](const auto& p, std::uint64_t c) { return p.counter < c; });
+  return it != pending.end() && it->counter == counter ? it : pending.end();
+}
+
+}  // namespace
 
 ClusterOrder::ClusterOrder(OrderedSink& sink, std::string node, std::string instance,
                            Refusal skipped)
@@ -71,8 +83,7 @@ void ClusterOrder::release_refusals() {
 }
 
 void ClusterOrder::refuse(std::uint64_t counter, const Refusal& why) {
-  const auto it = std::find_if(pending_.begin(), pending_.end(),
-                               [&](const Pending& p) { return p.counter == counter; });
+  const auto it = find_counter(pending_, counter);
   if (it == pending_.end()) return;
   mark_refused(*it, why);
   release_refusals();
@@ -100,14 +111,13 @@ std::uint64_t ClusterOrder::undecided_before(std::uint64_t counter) const {
 }
 
 const Message* ClusterOrder::find(std::uint64_t counter) const {
-  const auto it = std::find_if(pending_.begin(), pending_.end(),
-                               [&](const Pending& p) { return p.counter == counter; });
+  const auto it = find_counter(pending_, counter);
   return it == pending_.end() || it->refusal ? nullptr : &it->message;
 }
 
 ClusterOrder::Gap ClusterOrder::resume(std::string_view epoch, std::uint64_t newest_seq) {
   if (epoch_.empty()) {
-    epoch_ = std::string(epoch);
+    epoch_.assign(epoch);
     last_seq_ = newest_seq;
     return Gap::none;
   }
@@ -119,7 +129,7 @@ ClusterOrder::Gap ClusterOrder::resume(std::string_view epoch, std::uint64_t new
     gap = Gap::rewind;
     last_seq_ = newest_seq;
   }
-  epoch_ = std::string(epoch);
+  epoch_.assign(epoch);
   return gap;
 }
 
@@ -133,7 +143,7 @@ ClusterOrder::Gap ClusterOrder::gap_before(std::string_view epoch, std::uint64_t
 ClusterOrder::Read ClusterOrder::read(std::string_view epoch, const Entry& entry) {
   Read out;
   out.gap = gap_before(epoch, entry.seq);
-  epoch_ = std::string(epoch);
+  epoch_.assign(epoch);
   last_seq_ = entry.seq;
 
   std::shared_ptr<Origin> origin;
