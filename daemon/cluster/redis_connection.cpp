@@ -70,6 +70,7 @@ void RedisConnection::connect(const std::string& address, std::uint16_t port,
   // hiredis frees its read buffer whenever it empties past 16 KiB, and a reader's XREAD replies
   // are larger: keep it, rather than allocate it again for every reply.
   context_->c.reader->maxbuf = 0;
+  arena_.serve(*context_->c.reader);
   context_->data = this;
   context_->ev.data = this;
   context_->ev.addRead = &RedisConnection::add_read;

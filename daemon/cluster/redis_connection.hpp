@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "cluster/reply_arena.hpp"
+
 struct redisAsyncContext;
 struct redisReply;
 
@@ -71,6 +73,8 @@ class RedisConnection : public std::enable_shared_from_this<RedisConnection> {
   // Queues a command whose reply goes to `handler` (a ViewHandler*, owned from here).
   void send(const std::vector<std::string>& args, ViewHandler* handler);
 
+  // Before the context, which builds its replies in it until it is freed.
+  ReplyArena arena_;
   boost::asio::posix::stream_descriptor socket_;
   boost::asio::steady_timer connect_timer_;
   redisAsyncContext* context_ = nullptr;
