@@ -52,25 +52,26 @@ TEST_CASE("replies built in the arena are the trees hiredis builds", "[cluster]"
   CHECK(fields->element[3]->str[3] == '\0');
   r.free(reply);
 
-  reply = r.next(":42\r\n");
-  REQUIRE(reply);
-  CHECK(reply->type == REDIS_REPLY_INTEGER);
-  CHECK(reply->integer == 42);
-  r.free(reply);
-  reply = r.next("-ERR no\r\n");
-  REQUIRE(reply);
-  CHECK(reply->type == REDIS_REPLY_ERROR);
-  CHECK(text(reply) == "ERR no");
-  r.free(reply);
-  reply = r.next("$-1\r\n");
-  REQUIRE(reply);
-  CHECK(reply->type == REDIS_REPLY_NIL);
-  r.free(reply);
-  reply = r.next("*0\r\n");
-  REQUIRE(reply);
-  CHECK(reply->type == REDIS_REPLY_ARRAY);
-  CHECK(reply->elements == 0);
-  r.free(reply);
+  struct Scalar {
+    std::string wire;
+    int type;
+    long long integer;
+    std::string text;
+  };
+  for (const auto& [wire, type, integer, str] :
+       {Scalar{":42\r\n", REDIS_REPLY_INTEGER, 42, ""},
+        Scalar{"-ERR no\r\n", REDIS_REPLY_ERROR, 0, "ERR no"},
+        Scalar{"+OK\r\n", REDIS_REPLY_STATUS, 0, "OK"}, Scalar{"$-1\r\n", REDIS_REPLY_NIL, 0, ""},
+        Scalar{"*0\r\n", REDIS_REPLY_ARRAY, 0, ""}}) {
+    INFO(wire);
+    reply = r.next(wire);
+    REQUIRE(reply);
+    CHECK(reply->type == type);
+    CHECK(reply->integer == integer);
+    CHECK(std::string(reply->str ? reply->str : "", reply->len) == str);
+    CHECK(reply->elements == 0);
+    r.free(reply);
+  }
 }
 
 TEST_CASE("a reply fed a byte at a time is built whole, and the next in the same place",
