@@ -47,13 +47,15 @@ for i = 0, count - 1 do
     results[#results + 1] = 0
   else
     seq = seq + 1
-    redis.call('XADD', stream, 'MAXLEN', '~', maxlen, '*', 'id',
-               epoch .. ' ' .. seq .. sender .. ARGV[at], 'body', ARGV[at + 2])
+    redis.call('XADD', stream, '*', 'id', epoch .. ' ' .. seq .. sender .. ARGV[at],
+               'body', ARGV[at + 2])
     highest, highest_seq = counter, seq
     results[#results + 1] = 1
   end
 end
 if seq > first_seq then
+  -- Trimmed once for the batch, which no other command sees half done.
+  redis.call('XTRIM', stream, 'MAXLEN', '~', maxlen)
   redis.call('HSET', room, 'seq', seq, origin, highest .. ':' .. highest_seq)
 end
 return results
