@@ -75,3 +75,12 @@ TEST_CASE("a body kept alone frames again to the same bytes as encode", "[encode
   }
   CHECK(checked >= 15);
 }
+
+TEST_CASE("the encoded size counts every byte's escape as encode writes it", "[encode]") {
+  for (unsigned c = 0; c < 256; ++c) {
+    INFO("byte " << c);
+    const Message m{std::string(3, static_cast<char>(c)), "", "x", ""};
+    CHECK(tcpchat::encoded_body_size(m) == tcpchat::encode_body(m).size());
+    CHECK(tcpchat::encode_body(m).size() == encode(m).size() - encode(m).find('\n') - 1);
+  }
+}
