@@ -8,8 +8,47 @@
 
 namespace tcpchat {
 
+namespace {
+
+// Whether any byte of `s` is one append_json_string() escapes. Without a branch per byte, so that
+// the compiler vectorises it.
+bool needs_escape(std::string_view s) {
+  unsigned special = 0;
+  for (const char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    special |= static_cast<unsigned>(c < 0x20) | static_cast<unsigned>(c == '"') |
+               static_cast<unsigned>(c == '\\');
+  }
+  return special != 0;
+}
+
+// How many bytes more than itself each byte takes once escaped by append_json_string().
+constexpr auto escape_growth = [] {
+  std::array<unsigned char, 256> growth{};
+  for (unsigned c = 0; c < 0x20; ++c) growth[c] = 5;  // \u00xx
+  for (const unsigned char c : {'"', '\\', '\n', '\r', '\t', '\b', '\f'}) growth[c] = 1;
+  return growth;
+}();
+
+// Bytes append_json_string() writes for `s`, so a frame's header can be written before its body.
+// Every message is measured so once or twice, and most strings have nothing to escape: a test
+// the compiler vectorises first, the table only for the others.
+std::size_t json_string_size(std::string_view s) {
+  std::size_t n = s.size() + 2;
+  if (!needs_escape(s)) return n;
+  for (const char ch : s) n += escape_growth[static_cast<unsigned char>(ch)];
+  return n;
+}
+
+}  // namespace
+
 void append_json_string(std::string& out, std::string_view s) {
   out.push_back('"');
+  if (!needs_escape(s)) {
+    out.append(s);
+    out.push_back('"');
+    return;
+  }
   std::size_t run = 0;  // start of the bytes not yet copied: copy unescaped runs in one go
   for (std::size_t i = 0; i < s.size(); ++i) {
     const auto c = static_cast<unsigned char>(s[i]);
@@ -23,22 +62,6 @@ void append_json_string(std::string& out, std::string_view s) {
 }
 
 namespace {
-
-// How many bytes more than itself each byte takes once escaped by append_json_string().
-constexpr auto escape_growth = [] {
-  std::array<unsigned char, 256> growth{};
-  for (unsigned c = 0; c < 0x20; ++c) growth[c] = 5;  // \u00xx
-  for (const unsigned char c : {'"', '\\', '\n', '\r', '\t', '\b', '\f'}) growth[c] = 1;
-  return growth;
-}();
-
-// Bytes append_json_string() writes for `s`, so a frame's header can be written before its body:
-// every message is measured so once or twice, and a table without branches keeps that cheap.
-std::size_t json_string_size(std::string_view s) {
-  std::size_t n = s.size() + 2;
-  for (const char ch : s) n += escape_growth[static_cast<unsigned char>(ch)];
-  return n;
-}
 
 constexpr std::string_view key_client_name = "{\"client_name\": ";
 constexpr std::string_view key_subject = ", \"subject\": ";
