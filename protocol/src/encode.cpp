@@ -10,23 +10,26 @@ namespace tcpchat {
 
 namespace {
 
-// Whether any byte of `s` is one append_json_string() escapes. Without a branch per byte, so that
-// the compiler vectorises it.
+// Whether append_json_string() escapes byte `c`. Without a branch, so that a loop over it
+// vectorises.
+constexpr bool escaped(unsigned char c) {
+  return static_cast<bool>(static_cast<unsigned>(c < 0x20) | static_cast<unsigned>(c == '"') |
+                           static_cast<unsigned>(c == '\\'));
+}
+
 bool needs_escape(std::string_view s) {
-  unsigned special = 0;
-  for (const char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    special |= static_cast<unsigned>(c < 0x20) | static_cast<unsigned>(c == '"') |
-               static_cast<unsigned>(c == '\\');
-  }
-  return special != 0;
+  unsigned any = 0;
+  for (const char ch : s) any |= static_cast<unsigned>(escaped(static_cast<unsigned char>(ch)));
+  return any != 0;
 }
 
 // How many bytes more than itself each byte takes once escaped by append_json_string().
 constexpr auto escape_growth = [] {
   std::array<unsigned char, 256> growth{};
-  for (unsigned c = 0; c < 0x20; ++c) growth[c] = 5;  // \u00xx
-  for (const unsigned char c : {'"', '\\', '\n', '\r', '\t', '\b', '\f'}) growth[c] = 1;
+  for (unsigned c = 0; c < growth.size(); ++c) {
+    if (escaped(static_cast<unsigned char>(c)))
+      growth[c] = detail::short_escape(c) != 0 ? 1 : 5;  // \x, \u00xx
+  }
   return growth;
 }();
 
@@ -52,7 +55,7 @@ void append_json_string(std::string& out, std::string_view s) {
   std::size_t run = 0;  // start of the bytes not yet copied: copy unescaped runs in one go
   for (std::size_t i = 0; i < s.size(); ++i) {
     const auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    if (!escaped(c)) continue;
     out.append(s.data() + run, i - run);
     run = i + 1;
     detail::append_escape(out, c);
