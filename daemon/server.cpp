@@ -109,6 +109,7 @@ void Server::make_sequencer() {
   ClusterHooks hooks{.history =
                          [this](std::span<const Message> messages) {
                            stream_history_ = true;
+                           room_.clear_history();
                            room_.preload(messages);
                          },
                      .announce =

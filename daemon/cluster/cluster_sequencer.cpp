@@ -451,9 +451,9 @@ void ClusterSequencer::relieve() {
 
 void ClusterSequencer::position() {
   const std::uint64_t generation = reader_.generation;
-  // At the very start, the newest entries fill the history; later only the newest is needed.
-  const std::size_t count =
-      last_id_.empty() && !reader_.settled ? std::max<std::size_t>(settings_.history, 1) : 1;
+  // The first time the reader reaches Redis, at start or after a start without it, the newest
+  // entries fill the history; later only the newest is needed.
+  const std::size_t count = last_id_.empty() ? std::max<std::size_t>(settings_.history, 1) : 1;
   reader_deadline_.expires_after(liveness);
   reader_deadline_.async_wait(guarded([this, generation](const boost::system::error_code& ec) {
     if (!ec && generation == reader_.generation) {
@@ -494,7 +494,7 @@ void ClusterSequencer::positioned(const RedisReply& room, StreamRead read) {
       last_id_ = top.id;
       order_.resume(top.epoch, top.entry.seq);
     }
-    if (!reader_.settled && hooks_.history) {
+    if (hooks_.history) {
       std::vector<Message> messages;
       messages.reserve(read.entries.size());
       for (auto it = read.entries.rbegin(); it != read.entries.rend(); ++it) {

@@ -24,7 +24,8 @@ namespace tcpchat {
 
 // What the cluster tells the node it serves.
 struct ClusterHooks {
-  // The stream's newest entries at start, oldest first, for the history ring.
+  // The stream's newest entries, oldest first, once the reader first reaches Redis: they replace
+  // the history ring, which holds the history file's messages if Redis was unreachable at start.
   std::function<void(std::span<const Message> messages)> history;
   // A notice for every client of this node (subject HistoryGap).
   std::function<void(const std::string& text)> announce;

@@ -229,6 +229,53 @@ TEST_CASE("a node killed and restarted rejoins, and its new messages are not tak
   CHECK(run.refused("unavailable") + run.refused("unknown") == 0);
 }
 
+TEST_CASE(
+    "a node started while Redis is down replays its history file, then the stream's once Redis is "
+    "back",
+    "[cluster]") {
+  RedisServer redis;
+  TempDir dir;
+  const std::string file = (dir.path() / "history").string();
+  Daemon a = node(redis, {"--history", "4"});
+  std::optional<Daemon> b;
+  b.emplace(node_args(redis, {"--history", "4", "--history-file", file}));
+  {
+    Peer on_a(a.port()), on_b(b->port());
+    for (int i = 0; i < 3; ++i) on_a.send_message({"s", "", "before " + std::to_string(i), "d"});
+    REQUIRE(read_until(on_b, {"s", "", "before 2", "d"}));  // in b's history file
+  }
+  REQUIRE(b->stop() == 0);
+  {
+    Peer on_a(a.port());
+    for (int i = 0; i < 3; ++i) on_a.send_message({"s", "", "meanwhile " + std::to_string(i), "d"});
+    REQUIRE(read_until(on_a, {"s", "", "meanwhile 2", "d"}));  // in the stream, and the AOF
+  }
+  redis.kill();
+  b.emplace(node_args(redis, {"--history", "4", "--history-file", file}));
+  REQUIRE(b->wait_log("cannot reach Redis"));
+  // The file's messages are replayed at once, and a new message is refused, not delivered here.
+  Peer joiner(b->port());
+  joiner.send_message({"j", "", "while down", "d"});
+  std::vector<std::string> from_file;
+  auto m = joiner.read_message();
+  for (; m && m->client_name != "@SERVER"; m = joiner.read_message())
+    from_file.push_back(m->message);
+  REQUIRE(m);
+  CHECK(m->subject == "ClusterUnavailable");
+  CHECK(from_file == std::vector<std::string>{"before 0", "before 1", "before 2"});
+  redis.restart(RedisServer::Data::kept);
+  REQUIRE(a.wait_log("is back after"));
+  REQUIRE(b->wait_log("is back after"));
+  // Now b replays the stream's history, what the room received while b was away included.
+  const auto on_a = replay(a.port(), "a");
+  const auto on_b = replay(b->port(), "b");
+  REQUIRE(on_a.size() == 4);
+  CHECK(std::vector<Message>(on_b.begin(), on_b.end() - 1) ==
+        std::vector<Message>(on_a.begin() + 1, on_a.end()));
+  CHECK(on_b.back().message == "a");
+  CHECK(std::find(on_b.begin(), on_b.end(), Message{"s", "", "meanwhile 2", "d"}) != on_b.end());
+}
+
 TEST_CASE("with Redis killed a sender is refused within the liveness bound, and service resumes",
           "[cluster]") {
   RedisServer redis;

@@ -182,6 +182,19 @@ TEST_CASE("preloaded messages are replayed but delivered to nobody", "[room]") {
   CHECK(late.texts() == std::vector{encode(old[1]), encode(old[2])});
 }
 
+TEST_CASE("a cleared history is replaced by what is preloaded after it", "[room]") {
+  Room room(history_of(3));
+  for (std::uint64_t i = 1; i <= 3; ++i) publish(room, i, message(std::to_string(i)));
+  room.clear_history();
+  CHECK(room.history_size() == 0);
+  const std::vector<Message> fresh{message("new 1"), message("new 2")};
+  room.preload(fresh);
+  CHECK(room.messages() == 3);
+  RecordingMember late;
+  room.join(late);
+  CHECK(late.texts() == std::vector{encode(fresh[0]), encode(fresh[1])});
+}
+
 TEST_CASE("lowering the history limit trims the ring at once", "[room]") {
   Room room(history_of(5));
   for (std::uint64_t i = 1; i <= 5; ++i) publish(room, i, message(std::to_string(i)));
