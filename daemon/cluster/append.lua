@@ -2,11 +2,14 @@
 -- sequence number, exactly once per message id, whatever the retries. Runs inside Redis, so
 -- nothing else interleaves; one call per batch pays Redis' per-command costs once.
 --
--- KEYS[1]  the room's hash: epoch, seq (the last sequence given), and for each node instance
---          `last:NODE/INSTANCE` = "COUNTER:SEQ", its highest counter appended and that sequence
+-- KEYS[1]  the room's hash: epoch, and seq (the last sequence given)
 -- KEYS[2]  the room's stream
+-- KEYS[3]  the node instance's record, "COUNTER:SEQ": its highest counter appended and that
+--          sequence, for the dedupe; it expires unless the instance appends, so that the runs
+--          of nodes long gone leave nothing behind
 -- ARGV     epoch (random bits from the node, taken only if the room has none yet), the
---          stream's MAXLEN, node, instance, the number of messages, then for each: its counter,
+--          stream's MAXLEN, node, instance, the record's lifetime in milliseconds (longer than
+--          the node retries a message), the number of messages, then for each: its counter,
 --          `after` (the counter of the node's undecided message before it, 0 for none, which
 --          must have gone in first), and its body, the JSON that every client receives
 -- Each entry has two fields: `id`, "EPOCH SEQ NODE INSTANCE COUNTER" (the epoch so that a reader
@@ -18,17 +21,16 @@
 -- (ORDER): the node sends it again after that one. Pipelined appends can fail singly (NOSCRIPT
 -- after a SCRIPT FLUSH until some node loads the script again), and a later one must not
 -- overtake, or the dedupe would take the earlier one's retry for a duplicate.
-local room, stream = KEYS[1], KEYS[2]
-local maxlen, node, instance = ARGV[2], ARGV[3], ARGV[4]
-local count = tonumber(ARGV[5])
+local room, stream, record = KEYS[1], KEYS[2], KEYS[3]
+local maxlen, node, instance, lifetime = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local count = tonumber(ARGV[6])
 -- The epoch comes from the node: Redis 7.0's Lua math.random starts alike in every fresh server,
 -- so an epoch drawn here would survive the loss of the data unchanged.
 redis.call('HSETNX', room, 'epoch', ARGV[1])
 local epoch = redis.call('HGET', room, 'epoch')
-local origin = 'last:' .. node .. '/' .. instance
 -- What follows the sequence in each entry's id, but the counter: built once for the batch.
 local sender = ' ' .. node .. ' ' .. instance .. ' '
-local last = redis.call('HGET', room, origin)
+local last = redis.call('GET', record)
 local highest, highest_seq = 0, 0
 if last then
   local colon = string.find(last, ':', 1, true)
@@ -39,7 +41,7 @@ local seq = tonumber(redis.call('HGET', room, 'seq') or '0')
 local first_seq = seq
 local results = {epoch}
 for i = 0, count - 1 do
-  local at = 6 + i * 3
+  local at = 7 + i * 3
   local counter, after = tonumber(ARGV[at]), tonumber(ARGV[at + 1])
   if counter <= highest then
     results[#results + 1] = 1
@@ -56,6 +58,7 @@ end
 if seq > first_seq then
   -- Trimmed once for the batch, which no other command sees half done.
   redis.call('XTRIM', stream, 'MAXLEN', '~', maxlen)
-  redis.call('HSET', room, 'seq', seq, origin, highest .. ':' .. highest_seq)
+  redis.call('HSET', room, 'seq', seq)
+  redis.call('SET', record, highest .. ':' .. highest_seq, 'PX', lifetime)
 end
 return results

@@ -344,14 +344,17 @@ void ClusterSequencer::send_batch(std::vector<std::uint64_t> counters) {
   const bool whole = sha_.empty();
   std::vector<std::string> args = {whole ? "EVAL" : "EVALSHA",
                                    whole ? std::string(append_script) : sha_,
-                                   "2",
+                                   "3",
                                    settings_.room_key(),
                                    settings_.stream_key(),
+                                   settings_.record_key(instance_),
                                    epoch_offer_ + std::to_string(counters.front()),
                                    std::to_string(settings_.stream_length),
                                    settings_.node,
                                    instance_,
+                                   std::to_string(settings_.record_lifetime().count()),
                                    ""};
+  const std::size_t count_at = args.size() - 1;
   std::vector<std::uint64_t> sent;
   sent.reserve(counters.size());
   for (const std::uint64_t counter : counters) {
@@ -362,7 +365,7 @@ void ClusterSequencer::send_batch(std::vector<std::uint64_t> counters) {
                              std::to_string(order_.undecided_before(counter)), encode_body(*m)});
   }
   if (sent.empty()) return;
-  args[9] = std::to_string(sent.size());
+  args[count_at] = std::to_string(sent.size());
   send(args, [this, sent = std::move(sent)](std::optional<RedisReply> reply) {
     on_batch(sent, std::move(reply));
   });

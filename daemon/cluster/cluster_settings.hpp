@@ -23,6 +23,13 @@ struct ClusterSettings {
 
   std::string room_key() const { return "tcpchat:{" + room + "}:room"; }
   std::string stream_key() const { return "tcpchat:{" + room + "}:stream"; }
+  // One run of this node's dedupe record, which append.lua keeps for `record_lifetime()`.
+  std::string record_key(const std::string& instance) const {
+    return "tcpchat:{" + room + "}:last:" + node + "/" + instance;
+  }
+  // A message is sent again only until `timeout` after it was submitted, so its run's record
+  // must outlive that; the day on top is for Redis' clock, which expiry follows, if it jumps.
+  std::chrono::milliseconds record_lifetime() const { return timeout + std::chrono::hours(24); }
 };
 
 // Why the cluster settings cannot be used, with the status the daemon exits with.

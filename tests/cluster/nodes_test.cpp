@@ -7,6 +7,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "daemon_process.hpp"
@@ -227,6 +228,18 @@ TEST_CASE("a node killed and restarted rejoins, and its new messages are not tak
   for (int i = 0; i < 20; ++i) run.send_round();
   check_run(run, redis);
   CHECK(run.refused("unavailable") + run.refused("unknown") == 0);
+  // Each run has its own dedupe record, which expires a day past the default cluster-timeout
+  // (10 s), so that the runs gone leave nothing behind; the room's hash holds no run's.
+  std::istringstream records(redis.cli({"KEYS", "tcpchat:{tcpchat}:last:*"}));
+  std::vector<std::string> keys;
+  for (std::string key; std::getline(records, key);) keys.push_back(key);
+  CHECK(keys.size() == 3);  // a, and b twice
+  for (const std::string& key : keys) {
+    const long ttl = std::stol(redis.cli({"PTTL", key}));
+    CHECK(ttl > 86'410'000 - 60'000);
+    CHECK(ttl <= 86'410'000);
+  }
+  CHECK(redis.cli({"HKEYS", "tcpchat:{tcpchat}:room"}) == "epoch\nseq\n");
 }
 
 TEST_CASE(
@@ -336,6 +349,38 @@ TEST_CASE("a Redis with a password: the URL's, or the password file's", "[cluste
   const auto reply = p.read_message();
   REQUIRE(reply);
   CHECK(reply->subject == "ClusterUnavailable");
+}
+
+TEST_CASE("the ACL user of docs/operations.md may run everything the nodes run", "[cluster]") {
+  // The documented line, with a password of the test's for the elided one.
+  std::ifstream doc(TCPCHAT_OPERATIONS_DOC);
+  std::string line;
+  while (std::getline(doc, line) && line.find("  user tcpchat on ") != 0) {
+  }
+  REQUIRE(doc);
+  std::vector<std::string> args{"--user"};
+  std::istringstream rules(line);
+  for (std::string rule; rules >> rule;) {
+    if (rule == "user") continue;
+    args.push_back(rule.starts_with('>') ? ">acl-pass" : rule);
+  }
+  RedisServer redis(args);
+  const std::string url = "redis://tcpchat:acl-pass@127.0.0.1:" + std::to_string(redis.port());
+  Daemon a = node(redis, {"--cluster", url});
+  {
+    RunChecker run(ports({&a}));
+    run.send_round();
+    REQUIRE(run.settle(30s));
+  }
+  // A node that starts later reads the history; after SCRIPT FLUSH the appends carry the script.
+  Daemon b = node(redis, {"--cluster", url, "--history", "4"});
+  redis.cli({"SCRIPT", "FLUSH"});
+  RunChecker run(ports({&a, &b}));
+  for (int i = 0; i < 3; ++i) run.send_round();
+  check_run(run, redis);
+  CHECK(run.refused("error") == 0);
+  CHECK_FALSE(contains(a.log(), "NOPERM"));
+  CHECK_FALSE(contains(b.log(), "NOPERM"));
 }
 
 TEST_CASE("a history file that fails after Redis ordered a message: delivered, logged, not ready",

@@ -74,14 +74,16 @@ TEST_CASE("the append script runs through the connection", "[cluster]") {
   std::ifstream file(TCPCHAT_APPEND_SCRIPT);
   const std::string script((std::istreambuf_iterator<char>(file)), {});
   std::optional<RedisReply> reply;
-  c->command({"EVAL", script, "2", "room", "stream", std::string(32, 'e'), "100", "node", "i1", "1",
-              "1", "0", "alice", "", "hi", "d"},
+  c->command({"EVAL", script, "3", "room", "stream", "last:node/i1", std::string(32, 'e'), "100",
+              "node", "i1", "60000", "1", "1", "0",
+              R"({"client_name": "alice", "subject": "", "message": "hi", "date": "d"})"},
              [&](std::optional<RedisReply> r) { reply = std::move(r); });
   REQUIRE(run_until(io, [&] { return reply.has_value(); }));
   REQUIRE(reply->type == RedisReply::Type::array);
   REQUIRE(reply->elements.size() == 2);
   CHECK(reply->elements[0].text == std::string(32, 'e'));
   CHECK(reply->elements[1].integer == 1);
+  CHECK(redis.cli({"GET", "last:node/i1"}) == "1:1\n");
 }
 
 TEST_CASE("a refused connection says why, and a lost one fails what is pending", "[cluster]") {
